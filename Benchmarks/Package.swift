@@ -1,0 +1,50 @@
+// swift-tools-version: 6.2
+//
+// DeferredKit benchmark package (issue 6).
+//
+// A separate SwiftPM package so the library itself carries no benchmark-only
+// dependencies. Run it with:
+//
+//     swift run -c release --package-path Benchmarks DeferredKitBenchmarks
+//
+// See Benchmarks/RESULTS.md for flags and the latest results.
+
+import PackageDescription
+
+// TEMPORARY: lets the harness be developed against a stand-in before the core compiles.
+let libraryPath = Context.environment["DEFERREDKIT_BENCH_LIBRARY_PATH"] ?? ".."
+
+let package = Package(
+    name: "DeferredKitBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "DeferredKit", path: libraryPath),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/OpenCombine/OpenCombine", exact: "0.14.0"),
+    ],
+    targets: [
+        /// Interposes malloc & friends with atomic counters (allocations/op, bytes/op).
+        .target(
+            name: "CMallocCounter"
+        ),
+        .executableTarget(
+            name: "DeferredKitBenchmarks",
+            dependencies: [
+                "CMallocCounter",
+                .product(name: "DeferredKit", package: "DeferredKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "OpenCombine", package: "OpenCombine"),
+            ],
+            swiftSettings: [
+                .swiftLanguageMode(.v6),
+            ],
+            linkerSettings: [
+                // Export the interposed malloc symbols so shared libraries
+                // (libswiftCore, libc++, ...) resolve to our counting versions.
+                .unsafeFlags(["-Xlinker", "--export-dynamic"]),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,59 @@
+// MARK: - Async work as a Deferred
+
+extension Deferred {
+    /// Starts `body` at once and returns a Deferred for its result — the inlineCallbacks / tasklet form.
+    ///
+    /// The body runs synchronously, on the caller's isolation, until its first real suspension
+    /// (`Task.immediate`). A body that never suspends yields an already-resolved Deferred; one that throws
+    /// before suspending yields an already-rejected one — never a trap or a synchronous throw. Awaiting a
+    /// completed Deferred inside the body does not suspend.
+    ///
+    /// `cancel()` cancels the body's task: the Deferred the body awaits is withdrawn from, the body may
+    /// catch `CancellationError` and go on, and this Deferred completes with whatever the body finally
+    /// returns or throws.
+    ///
+    /// ```swift
+    /// let profile = Deferred {
+    ///     let user = try await fetchUser(id).value
+    ///     return try await fetchProfile(user).value
+    /// }
+    /// ```
+    ///
+    /// - Parameter isolation: the caller's isolation, inherited by default; the body runs on it.
+    public convenience init(
+        priority: TaskPriority? = nil,
+        isolation: isolated (any Actor)? = #isolation,
+        file: StaticString = #fileID, line: UInt = #line,
+        @_inheritActorContext(always) _ body: sending @escaping @isolated(any) () async throws -> Value
+    ) {
+        self.init(file: file, line: line)
+        flags.insert(.awaitsProducer)
+        let task = Task.immediate(priority: priority) { [self] in
+            _ = isolation  // isolates this closure to the caller, so the body starts without a hop
+            do {
+                let value = try await body()
+                _ = complete(.success(value), at: creationSite)
+            } catch {
+                _ = complete(.failure(error), at: creationSite)
+            }
+        }
+        lock.withLock {
+            if storedResult == nil { upstream = .producer(cancel: { task.cancel() }) }
+        }
+    }
+
+    /// A Deferred for the result of `task`; `cancel()` cancels the task, and the Deferred then completes
+    /// with whatever the task returns or throws.
+    ///
+    /// ```swift
+    /// let d = Deferred(Task { try await download(url) })
+    /// ```
+    public convenience init(_ task: Task<Value, any Error>, file: StaticString = #fileID, line: UInt = #line) {
+        self.init(file: file, line: line)
+        flags.insert(.awaitsProducer)
+        upstream = .producer(cancel: { task.cancel() })
+        Task.immediate { [self] in
+            _ = complete(await task.result, at: creationSite)
+        }
+    }
+}

@@ -1,0 +1,201 @@
+// MARK: - Cancellation
+
+/// A Deferred seen by the cancellation machinery, whatever its `Value`.
+///
+/// Cancellation follows interest. A Deferred's *dependents* are the Deferreds derived from it, the tasks
+/// awaiting its value and the combinators that wait on it; `whenComplete` observers are permanent
+/// dependents. When a dependent withdraws and it was the last one — and there is no permanent one — the
+/// Deferred itself is cancelled, which may in turn withdraw it from what *it* waits on. That climb runs in
+/// a loop (`CancelNode.runCancellation(of:withdrawing:)`), so a million-link pending chain cancels in constant stack.
+@usableFromInline
+protocol CancelNode: AnyObject, Sendable {
+    /// Withdraws `dependent`'s observer. See `WithdrawOutcome`.
+    func withdraw(dependent: UInt) -> WithdrawOutcome
+    /// Starts this node's own cancellation (it is already marked): runs its canceller, cancels its
+    /// producer, or withdraws from its source.
+    func performCancel() -> CancelStep
+    /// Ends this node's cancellation: when `force` (nothing will complete it from upstream) and it is
+    /// still pending, removes the observer of `dependent` and rejects with `CancellationError` (a node
+    /// whose producer decides its result only removes the observer). Returns the removed observer, boxed.
+    func settleCancel(removing dependent: UInt?, force: Bool) -> Any?
+}
+
+@usableFromInline
+enum WithdrawOutcome {
+    /// The observer was removed; the source goes on for its other dependents. Carries the observer, boxed.
+    case removed(Any)
+    /// It was the last dependent: the observer stays, and the source is now marked as cancelled and
+    /// must be cancelled by the caller, which then settles the withdrawing dependent.
+    case last
+    /// Nothing to withdraw: the source is complete (the observer has run or is about to), or the
+    /// observer is not registered.
+    case settled
+}
+
+@usableFromInline
+enum CancelStep {
+    /// Settle this node; `force` when nothing upstream will complete it.
+    case settle(force: Bool)
+    /// This node was the last dependent of `node`, which must be cancelled first.
+    case climb(any CancelNode, dependent: UInt)
+    /// The node is already complete.
+    case done
+}
+
+/// A weak reference to the node a derived Deferred waits on, so that a dropped pending chain is freed.
+@usableFromInline
+struct WeakCancelNode {
+    @usableFromInline weak var node: (any CancelNode)?
+
+    @inlinable
+    init(_ node: any CancelNode) { self.node = node }
+}
+
+extension CancelNode {
+    /// Cancels `start` (already marked) and, climbing, every source whose last dependent withdrew.
+    ///
+    /// Returns the observer of `dependent` if `start` removed it without running it — the caller then owns
+    /// that observer and must settle it (for an awaiting task: resume it with `CancellationError`).
+    @usableFromInline
+    static func runCancellation(of start: any CancelNode, withdrawing dependent: UInt?) -> Any? {
+        var frames: [(node: any CancelNode, dependent: UInt?)] = []
+        var node = start
+        var nodeDependent = dependent
+        var removed: Any?
+        climbing: while true {
+            switch node.performCancel() {
+            case .climb(let source, let myID):
+                frames.append((node, nodeDependent))
+                node = source
+                nodeDependent = myID
+            case .settle(let force):
+                removed = node.settleCancel(removing: nodeDependent, force: force)
+                break climbing
+            case .done:
+                removed = nil
+                break climbing
+            }
+        }
+        while let frame = frames.popLast() {
+            // A node whose observer upstream removed will not be completed from upstream: reject it.
+            removed = frame.node.settleCancel(removing: frame.dependent, force: removed != nil)
+        }
+        return removed
+    }
+}
+
+extension Deferred: CancelNode {
+    // MARK: Cancelling
+
+    /// Cancels the Deferred if it is pending; does nothing if it is complete.
+    ///
+    /// The canceller (if any) runs once; if it does not complete the Deferred, the Deferred is rejected
+    /// with `CancellationError`. A derived Deferred withdraws from the Deferred it waits on; that one is
+    /// cancelled in turn only if nobody else depends on it, and if its canceller supplies a result, the
+    /// derived Deferred completes from it as usual. A Deferred created from async work cancels the task
+    /// and completes with whatever the task finally returns or throws.
+    ///
+    /// ```swift
+    /// let thumbnail = image.map(makeThumbnail)
+    /// thumbnail.cancel()   // `image` is cancelled too, unless someone else still wants it
+    /// ```
+    public func cancel() {
+        guard markCancelRequested() else { return }
+        _ = Self.runCancellation(of: self, withdrawing: nil)
+    }
+
+    /// Marks the Deferred as cancelled; `false` when it is complete or already cancelled.
+    @usableFromInline
+    func markCancelRequested() -> Bool {
+        lock.withLock {
+            if storedResult != nil || flags.contains(.cancelRequested) { return false }
+            flags.insert(.cancelRequested)
+            return true
+        }
+    }
+
+    @usableFromInline
+    func performCancel() -> CancelStep {
+        let current = lock.withLock { upstream }
+        switch current {
+        case .none:
+            return .settle(force: true)
+        case .canceller(let canceller):
+            canceller(self)
+            return .settle(force: true)
+        case .producer(let cancelProducer):
+            cancelProducer()
+            return .settle(force: true)
+        case .source(let weak):
+            guard let source = weak.node else { return .settle(force: true) }
+            switch source.withdraw(dependent: dependentID) {
+            case .removed: return .settle(force: true)
+            case .last: return .climb(source, dependent: dependentID)
+            case .settled: return .settle(force: false)
+            }
+        case .completed:
+            return .done
+        }
+    }
+
+    @usableFromInline
+    func settleCancel(removing dependent: UInt?, force: Bool) -> Any? {
+        guard force else { return nil }
+        let (removed, fire) = lock.withLock { () -> (Observer<Value>?, Bool) in
+            if storedResult != nil { return (nil, false) }
+            var removed: Observer<Value>?
+            if let dependent, let observer = observers.remove(dependent: dependent) {
+                dependentCount -= 1
+                removed = observer
+            }
+            if flags.contains(.awaitsProducer) { return (removed, false) }
+            storedResult = .failure(CancellationError())
+            upstream = .completed(at: creationSite)
+            if observers.isEmpty { return (removed, false) }
+            flags.insert(.firing)
+            return (removed, true)
+        }
+        if fire { FiringLoop.fire(self) }
+        return removed.map { $0 as Any }
+    }
+
+    // MARK: Dependents
+
+    @usableFromInline
+    func withdraw(dependent: UInt) -> WithdrawOutcome {
+        lock.withLock {
+            if storedResult != nil { return .settled }
+            guard observers.contains(dependent: dependent) else { return .settled }
+            if dependentCount == 1, !flags.contains(.hasPermanentDependent), !flags.contains(.cancelRequested) {
+                flags.insert(.cancelRequested)
+                return .last
+            }
+            let observer = observers.remove(dependent: dependent)!
+            dependentCount -= 1
+            return .removed(observer)
+        }
+    }
+
+    /// Registers a withdrawable dependent: `callback` receives the result unless `dependent` withdraws.
+    ///
+    /// Combinators and bridges use this instead of `whenComplete`, so that they can give up their interest.
+    @inlinable
+    func addDependent(_ dependent: UInt, _ callback: @escaping @Sendable (Result<Value, any Error>) -> Void) {
+        addObserver(Observer(dependent: dependent, callback: callback))
+    }
+
+    /// Withdraws `dependent`. If it was the last dependent, the Deferred is cancelled (rule: cancellation
+    /// follows interest); if the Deferred's canceller then completes it, the observer still runs with that
+    /// result. Returns the observer when it was removed without running — the caller settles it.
+    @usableFromInline
+    func withdrawDependent(_ dependent: UInt) -> Observer<Value>? {
+        switch withdraw(dependent: dependent) {
+        case .removed(let observer):
+            return (observer as! Observer<Value>)
+        case .settled:
+            return nil
+        case .last:
+            return Self.runCancellation(of: self, withdrawing: dependent).map { $0 as! Observer<Value> }
+        }
+    }
+}

@@ -1,0 +1,340 @@
+// MARK: - Deferred
+
+/// A one-shot asynchronous result that any number of observers can share.
+///
+/// A `Deferred` starts pending and completes exactly once, with a value or an error. Every observer —
+/// a `whenComplete` callback, a Deferred derived with `map`/`flatMap`/…, a task awaiting `value` — sees
+/// the same result. Observers run synchronously, as soon as the result exists, outside every lock, in
+/// registration order; chains of any length run in a loop, never by recursion.
+///
+/// ```swift
+/// let greeting = Deferred<String>()
+/// greeting.map { $0.uppercased() }.whenComplete { print($0) }   // success("HELLO")
+/// greeting.resolve("hello")
+/// ```
+///
+/// Cancellation follows interest: cancelling a derived Deferred or an awaiting task withdraws it from
+/// what it waits on, and the work itself is cancelled only when its last dependent has withdrawn.
+public final class Deferred<Value: Sendable>: @unchecked Sendable {
+    // Every stored property below is guarded by `lock`, except `creationSite`, which never changes.
+    @usableFromInline let lock = InternalLock()
+    @usableFromInline var flags: DeferredFlags
+    @usableFromInline var dependentCount: UInt32
+    @usableFromInline var storedResult: Result<Value, any Error>?
+    @usableFromInline var observers: ObserverList<Value>
+    @usableFromInline var upstream: Upstream
+    @usableFromInline let creationSite: CallSite
+
+    // MARK: Creating
+
+    /// Creates a pending Deferred. Complete it with `resolve`, `reject` or `complete(with:)`.
+    ///
+    /// ```swift
+    /// let d = Deferred<Int>()
+    /// d.resolve(42)
+    /// ```
+    @inlinable
+    public init(file: StaticString = #fileID, line: UInt = #line) {
+        flags = []
+        dependentCount = 0
+        storedResult = nil
+        observers = ObserverList()
+        upstream = .none
+        creationSite = CallSite(file, line)
+    }
+
+    /// Creates a pending Deferred whose `cancel()` runs `canceller` once, first.
+    ///
+    /// The canceller may complete the Deferred (with a value or an error); if it does not, the Deferred
+    /// is rejected with `CancellationError` once the canceller returns. A completion that the producer
+    /// attempts after that is silently ignored.
+    ///
+    /// ```swift
+    /// let request = Deferred<Data> { _ in connection.abort() }
+    /// request.cancel()   // aborts, then rejects with CancellationError
+    /// ```
+    @inlinable
+    public init(
+        file: StaticString = #fileID, line: UInt = #line,
+        canceller: @escaping @Sendable (Deferred<Value>) -> Void
+    ) {
+        flags = []
+        dependentCount = 0
+        storedResult = nil
+        observers = ObserverList()
+        upstream = .canceller(canceller)
+        creationSite = CallSite(file, line)
+    }
+
+    /// A Deferred that is complete from the start.
+    @inlinable
+    init(completedWith result: Result<Value, any Error>, site: CallSite) {
+        flags = []
+        dependentCount = 0
+        storedResult = result
+        observers = ObserverList()
+        upstream = .completed(at: site)
+        creationSite = site
+        if case .failure(let error) = result, !(error is CancellationError) {
+            flags.insert(.errorUnobserved)
+        }
+    }
+
+    /// A pending Deferred derived from `source` (by `map`, `flatMap`, a combinator, …).
+    @inlinable
+    init(derivedFrom source: any CancelNode, site: CallSite) {
+        flags = []
+        dependentCount = 0
+        storedResult = nil
+        observers = ObserverList()
+        upstream = .source(WeakCancelNode(source))
+        creationSite = site
+    }
+
+    /// A Deferred that is already resolved with `value`.
+    ///
+    /// ```swift
+    /// let cached = Deferred.resolved(user)
+    /// ```
+    @inlinable
+    public static func resolved(_ value: Value, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Value> {
+        Deferred(completedWith: .success(value), site: CallSite(file, line))
+    }
+
+    /// A Deferred that is already rejected with `error`.
+    ///
+    /// ```swift
+    /// let failed = Deferred<Int>.rejected(URLError(.badURL))
+    /// ```
+    @inlinable
+    public static func rejected(_ error: any Error, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Value> {
+        Deferred(completedWith: .failure(error), site: CallSite(file, line))
+    }
+
+    deinit {
+        // Only a Deferred that is still pending, or whose error nobody received, has work to do here.
+        if flags.contains(.errorUnobserved), case .failure(let error)? = storedResult {
+            DeferredDiagnostics.reportUnhandled(error, createdAt: creationSite)
+        }
+        if !observers.isEmpty {
+            // A dropped pending chain: release the next links from a loop instead of recursively.
+            FiringLoop.release(observers.erasedCallbacks())
+            observers = ObserverList()
+        }
+    }
+
+    // MARK: Completing
+
+    /// Completes the Deferred with `value` and runs its observers before returning.
+    ///
+    /// Returns `true` when this call completed it. A second completion returns `false`, changes nothing
+    /// and is reported to `DeferredDiagnostics` — except after `cancel()`, when it is silently ignored.
+    ///
+    /// ```swift
+    /// d.resolve(42)
+    /// ```
+    @inlinable
+    @discardableResult
+    public func resolve(_ value: Value, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+        complete(.success(value), at: CallSite(file, line))
+    }
+
+    /// Completes the Deferred with `error` and runs its observers before returning.
+    ///
+    /// Returns `true` when this call completed it (see `resolve(_:)` for the rules).
+    ///
+    /// ```swift
+    /// d.reject(TimeoutError())
+    /// ```
+    @inlinable
+    @discardableResult
+    public func reject(_ error: any Error, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+        complete(.failure(error), at: CallSite(file, line))
+    }
+
+    /// Completes the Deferred with `result` and runs its observers before returning.
+    ///
+    /// Returns `true` when this call completed it (see `resolve(_:)` for the rules).
+    ///
+    /// ```swift
+    /// d.complete(with: Result { try parse(data) })
+    /// ```
+    @inlinable
+    @discardableResult
+    public func complete(
+        with result: Result<Value, any Error>, file: StaticString = #fileID, line: UInt = #line
+    ) -> Bool {
+        complete(result, at: CallSite(file, line))
+    }
+
+    @inlinable
+    func complete(_ result: Result<Value, any Error>, at site: CallSite, reportingTwice: Bool = true) -> Bool {
+        let outcome = lock.withLock { () -> CompletionOutcome in
+            if storedResult != nil {
+                if flags.contains(.cancelRequested) { return .ignored }
+                if case .completed(let first) = upstream { return .twice(first: first) }
+                return .twice(first: nil)
+            }
+            storedResult = result
+            upstream = .completed(at: site)
+            if observers.isEmpty {
+                if case .failure(let error) = result, !(error is CancellationError) {
+                    flags.insert(.errorUnobserved)
+                }
+                return .completed
+            }
+            flags.insert(.firing)
+            return .completedWithObservers
+        }
+        switch outcome {
+        case .completedWithObservers:
+            FiringLoop.fire(self)
+            return true
+        case .completed:
+            return true
+        case .ignored:
+            return false
+        case .twice(let first):
+            if reportingTwice {
+                DeferredDiagnostics.reportCompletedTwice(at: site, firstAt: first)
+            }
+            return false
+        }
+    }
+
+    // MARK: Inspecting
+
+    /// The result, or `nil` while the Deferred is pending. Reading an error counts as handling it.
+    ///
+    /// ```swift
+    /// if case .success(let user)? = lookup.result { show(user) }
+    /// ```
+    @inlinable
+    public var result: Result<Value, any Error>? {
+        lock.withLock {
+            flags.remove(.errorUnobserved)
+            return storedResult
+        }
+    }
+
+    /// Whether the Deferred has a result.
+    ///
+    /// ```swift
+    /// if !download.isComplete { showSpinner() }
+    /// ```
+    @inlinable
+    public var isComplete: Bool {
+        lock.withLock { storedResult != nil }
+    }
+
+    // MARK: Observing
+
+    /// Registers `observer` to receive the result: at once, in the caller, if the Deferred is complete;
+    /// otherwise on the completing thread, in registration order, outside every lock.
+    ///
+    /// A `whenComplete` observer is a permanent dependent: a Deferred that has one is never cancelled on
+    /// behalf of its other dependents.
+    ///
+    /// ```swift
+    /// download.whenComplete { result in print(result) }
+    /// ```
+    @inlinable
+    public func whenComplete(_ observer: @escaping @Sendable (Result<Value, any Error>) -> Void) {
+        addObserver(Observer(dependent: 0, callback: observer))
+    }
+
+    /// Adds an observer; runs it at once when the Deferred is complete and its observers are not running.
+    @inlinable
+    func addObserver(_ observer: Observer<Value>) {
+        let runNow = lock.withLock { () -> Result<Value, any Error>? in
+            if let result = storedResult {
+                flags.remove(.errorUnobserved)
+                if flags.contains(.firing) {
+                    observers.append(observer)  // runs after the observers that are running now
+                    return nil
+                }
+                return result
+            }
+            observers.append(observer)
+            if observer.dependent == 0 {
+                flags.insert(.hasPermanentDependent)
+            } else {
+                dependentCount += 1
+            }
+            return nil
+        }
+        if let runNow {
+            observer.callback(runNow)
+        }
+    }
+}
+
+// MARK: - Running observers
+
+extension Deferred: Drainable {
+    @usableFromInline
+    func drainObservers() {
+        while true {
+            let batch = lock.withLock { () -> (ObserverList<Value>, Result<Value, any Error>)? in
+                if observers.isEmpty {
+                    flags.remove(.firing)
+                    return nil
+                }
+                return (observers.takeAll(), storedResult!)
+            }
+            guard let (list, result) = batch else { return }
+            list.run(with: result)
+        }
+    }
+}
+
+// MARK: - State
+
+extension Deferred {
+    /// What a pending Deferred waits on, or where it was completed.
+    @usableFromInline
+    enum Upstream {
+        /// Nothing: cancelling just rejects.
+        case none
+        /// A user canceller, run once by `cancel()`.
+        case canceller(@Sendable (Deferred<Value>) -> Void)
+        /// Cancels the task that produces the result.
+        case producer(cancel: @Sendable () -> Void)
+        /// The Deferred this one was derived from (or, for `flatMap`, the inner one it now follows).
+        case source(WeakCancelNode)
+        /// Complete; where the first completion happened, for double-completion reports.
+        case completed(at: CallSite)
+    }
+
+    @usableFromInline
+    enum CompletionOutcome {
+        case completedWithObservers
+        case completed
+        case ignored
+        case twice(first: CallSite?)
+    }
+
+    /// The identity under which this Deferred observes the Deferred it was derived from.
+    @inlinable
+    var dependentID: UInt { UInt(bitPattern: ObjectIdentifier(self)) }
+}
+
+// MARK: - DeferredFlags
+
+/// The state bits of a Deferred (outside the generic class: a generic type cannot have static stored properties).
+@usableFromInline
+struct DeferredFlags: OptionSet, Sendable {
+    @usableFromInline let rawValue: UInt8
+    @inlinable init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// Observers are being run; an observer added now is appended and runs after them.
+    @usableFromInline static let firing = DeferredFlags(rawValue: 1 << 0)
+    /// `cancel()` has begun; a completion after the Deferred completed is silently ignored.
+    @usableFromInline static let cancelRequested = DeferredFlags(rawValue: 1 << 1)
+    /// Cancelling does not reject: the producing task decides the result (tasklets, `Task`s).
+    @usableFromInline static let awaitsProducer = DeferredFlags(rawValue: 1 << 2)
+    /// A `whenComplete` observer was registered: never cancelled on behalf of other dependents.
+    @usableFromInline static let hasPermanentDependent = DeferredFlags(rawValue: 1 << 3)
+    /// Rejected with an error that no observer, derived Deferred, awaiter or `result` read received.
+    @usableFromInline static let errorUnobserved = DeferredFlags(rawValue: 1 << 4)
+}

@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: - Drainable
+
+/// A completed Deferred whose observers are waiting to run.
+@usableFromInline
+protocol Drainable: AnyObject {
+    /// Runs the observers, including any added while they run, then clears the firing mark.
+    func drainObservers()
+}
+
+// MARK: - FiringLoop
+
+/// The per-thread loop that makes every hand-off iterative.
+///
+/// When a Deferred completes and no observers are running on this thread, the completing call becomes
+/// the loop: it runs the Deferred's observers and then, one after another, the observers of every
+/// Deferred that those observers completed. A Deferred completed *while* observers run on this thread is
+/// queued instead of run in place, so a chain of a million `map`s, `flatMap`s or user observers that
+/// complete the next Deferred runs in a loop at constant stack depth. Observers still run synchronously
+/// on the completing thread, before the outermost `resolve` returns.
+///
+/// Releasing a long pending chain that nobody holds any more would otherwise recurse through `deinit`s;
+/// the loop also collects the observers of such Deferreds and releases them one by one.
+@usableFromInline
+final class FiringLoop {
+    @usableFromInline var isRunning = false
+    @usableFromInline var queue: [(any Drainable)?] = []
+    @usableFromInline var isReleasing = false
+    @usableFromInline var graveyard: [[Any]] = []
+
+    @usableFromInline
+    init() {}
+
+    /// The loop of the calling thread.
+    @inlinable
+    static var current: FiringLoop {
+        if let raw = pthread_getspecific(FiringLoop.key) {
+            return Unmanaged<FiringLoop>.fromOpaque(raw).takeUnretainedValue()
+        }
+        return makeCurrent()
+    }
+
+    @usableFromInline
+    static func makeCurrent() -> FiringLoop {
+        let loop = FiringLoop()
+        pthread_setspecific(key, Unmanaged.passRetained(loop).toOpaque())
+        return loop
+    }
+
+    @usableFromInline
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { raw in
+            #if canImport(Darwin)
+            Unmanaged<FiringLoop>.fromOpaque(raw).release()
+            #else
+            if let raw { Unmanaged<FiringLoop>.fromOpaque(raw).release() }
+            #endif
+        }
+        precondition(status == 0, "DeferredKit: pthread_key_create failed (\(status))")
+        return key
+    }()
+
+    /// Runs the observers of `deferred` now, or after the observers that are running on this thread.
+    @inlinable
+    static func fire(_ deferred: some Drainable) {
+        let loop = current
+        if loop.isRunning {
+            loop.queue.append(deferred)
+            return
+        }
+        loop.isRunning = true
+        deferred.drainObservers()
+        if !loop.queue.isEmpty {
+            loop.runQueue()
+        }
+        loop.isRunning = false
+    }
+
+    @usableFromInline
+    func runQueue() {
+        var index = 0
+        while index < queue.count {
+            let next = queue[index]
+            queue[index] = nil  // drop our reference as soon as it has fired
+            index += 1
+            next?.drainObservers()
+        }
+        if queue.capacity > 4096 {
+            queue = []
+        } else {
+            queue.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Releases the observers of a Deferred that is being deinitialised while still pending, without
+    /// recursing into the next Deferred's `deinit`.
+    @usableFromInline
+    static func release(_ callbacks: [Any]) {
+        let loop = current
+        loop.graveyard.append(callbacks)
+        if loop.isReleasing { return }
+        loop.isReleasing = true
+        while let next = loop.graveyard.popLast() {
+            _ = consume next
+        }
+        loop.isReleasing = false
+    }
+}

@@ -1,0 +1,47 @@
+// MARK: - CallSite
+
+/// Where in the source a Deferred was created or completed, as `#fileID:#line`.
+///
+/// ```swift
+/// DeferredDiagnostics.setHandler { event in print(event.site) }   // "MyApp/Fetch.swift:42"
+/// ```
+public struct CallSite: Hashable, CustomStringConvertible {
+    /// The `#fileID` of the call (module/file).
+    public var fileID: String { String(cString: fileStart) }
+    /// The line of the call.
+    public var line: UInt { UInt(lineNumber) }
+
+    // A static string literal's bytes live for the whole program and end with a NUL, so one pointer
+    // and a 32-bit line keep a site in 12 bytes instead of a `StaticString`'s 17 plus a `UInt`.
+    @usableFromInline let fileStart: UnsafePointer<CChar>
+    @usableFromInline let lineNumber: UInt32
+
+    @inlinable
+    init(_ file: StaticString, _ line: UInt) {
+        if file.hasPointerRepresentation {
+            fileStart = UnsafeRawPointer(file.utf8Start).assumingMemoryBound(to: CChar.self)
+        } else {
+            fileStart = CallSite.unknownFile
+        }
+        lineNumber = UInt32(truncatingIfNeeded: line)
+    }
+
+    @usableFromInline
+    static var unknownFile: UnsafePointer<CChar> {
+        let s: StaticString = "<unknown>"
+        return UnsafeRawPointer(s.utf8Start).assumingMemoryBound(to: CChar.self)
+    }
+
+    public var description: String { "\(fileID):\(line)" }
+
+    public static func == (a: CallSite, b: CallSite) -> Bool {
+        a.line == b.line && a.fileID == b.fileID
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(fileID)
+        hasher.combine(line)
+    }
+}
+
+extension CallSite: @unchecked Sendable {}
