@@ -11,6 +11,7 @@
 #include "CMallocCounter.h"
 #include <stddef.h>
 #include <errno.h>
+#include <stdio.h>
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -101,3 +102,7 @@ void *memalign(size_t alignment, size_t size) {
     if (p) count_alloc(size);
     return p;
 }
+
+// MARK: - Misc
+
+void cmc_flush_stdout(void) { fflush(stdout); }

@@ -30,7 +30,7 @@ private func mapChain(_ length: Int) -> BenchCase {
                 checkChain(n, length)
             },
             .baseline("NIO map") { n in
-                let loop = EmbeddedEventLoop()
+                withEmbeddedLoop { loop in
                 for _ in 0 ..< n {
                     let root = loop.makePromise(of: Int.self)
                     var f = root.futureResult
@@ -38,7 +38,7 @@ private func mapChain(_ length: Int) -> BenchCase {
                     f.whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
                     root.succeed(0)
                 }
-                try! loop.syncShutdownGracefully()
+                }
                 checkChain(n, length)
             },
         ],
@@ -65,7 +65,7 @@ private func flatMapChain(_ length: Int) -> BenchCase {
                 checkChain(n, length)
             },
             .baseline("NIO flatMap") { n in
-                let loop = EmbeddedEventLoop()
+                withEmbeddedLoop { loop in
                 for _ in 0 ..< n {
                     let root = loop.makePromise(of: Int.self)
                     var f = root.futureResult
@@ -73,7 +73,7 @@ private func flatMapChain(_ length: Int) -> BenchCase {
                     f.whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
                     root.succeed(0)
                 }
-                try! loop.syncShutdownGracefully()
+                }
                 checkChain(n, length)
             },
         ],

@@ -1,5 +1,7 @@
 // Command-line options.
 
+import Foundation
+
 /// Parsed command line.
 ///
 ///     DeferredKitBenchmarks [--filter SUBSTRING]... [--json PATH] [--chart PATH]

@@ -1,6 +1,7 @@
 // Entry point: parse options, self-test the malloc counter, run the selected
 // cases, print the table and write the requested files.
 
+import CMallocCounter
 import Foundation
 
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
@@ -34,7 +35,7 @@ for c in cases {
     results.append(r)
     let secs = Double(nowNanoseconds() - start) / 1e9
     print("  ✓ \(c.name) (\(secs.formatted(decimals: 1)) s)")
-    fflush(stdout)
+    cmc_flush_stdout()
 }
 
 let table = Table(results)

@@ -48,7 +48,7 @@ extension Deferred {
     @usableFromInline
     nonisolated(nonsending) func waitForResult() async -> Result<Value, any Error> {
         // A task awaits one thing at a time, so the task's identity names this waiter uniquely here.
-        let waiter = withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } } ?? 1
+        let waiter = withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } } ?? 2
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Value, any Error>, Never>) in
                 addDependent(waiter) { result in continuation.resume(returning: result) }

@@ -184,6 +184,13 @@ extension Deferred: CancelNode {
         addObserver(Observer(dependent: dependent, callback: callback))
     }
 
+    /// Registers an observer that expresses no interest: it does not keep the Deferred from being
+    /// cancelled when its dependents withdraw, and it cannot withdraw. It runs like any observer.
+    @inlinable
+    func addPassiveObserver(_ callback: @escaping @Sendable (Result<Value, any Error>) -> Void) {
+        addObserver(Observer(dependent: Observer<Value>.passive, callback: callback))
+    }
+
     /// Withdraws `dependent`. If it was the last dependent, the Deferred is cancelled (rule: cancellation
     /// follows interest); if the Deferred's canceller then completes it, the observer still runs with that
     /// result. Returns the observer when it was removed without running — the caller settles it.

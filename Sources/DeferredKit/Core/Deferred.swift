@@ -240,7 +240,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// ```
     @inlinable
     public func whenComplete(_ observer: @escaping @Sendable (Result<Value, any Error>) -> Void) {
-        addObserver(Observer(dependent: 0, callback: observer))
+        addObserver(Observer(dependent: Observer<Value>.permanent, callback: observer))
     }
 
     /// Adds an observer; runs it at once when the Deferred is complete and its observers are not running.
@@ -256,10 +256,10 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
                 return result
             }
             observers.append(observer)
-            if observer.dependent == 0 {
-                flags.insert(.hasPermanentDependent)
-            } else {
-                dependentCount += 1
+            switch observer.dependent {
+            case Observer<Value>.permanent: flags.insert(.hasPermanentDependent)
+            case Observer<Value>.passive: break
+            default: dependentCount += 1
             }
             return nil
         }

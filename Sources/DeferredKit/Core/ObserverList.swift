@@ -2,11 +2,19 @@
 
 /// One registered observer of a Deferred, with the identity of the dependent it belongs to.
 ///
-/// `dependent == 0` marks a *permanent* observer (`whenComplete`): it never withdraws, so a Deferred
-/// that has one is never cancelled on behalf of its dependents. Any other value names a withdrawable
-/// dependent (a derived Deferred, an awaiting task, a combinator) that can take its observer back.
+/// `dependent == Observer.permanent` marks a *permanent* observer (`whenComplete`): it never withdraws,
+/// so a Deferred that has one is never cancelled on behalf of its dependents. `Observer.passive` marks an
+/// observer that expresses no interest at all (a pool tracking a Deferred, an event channel that ends at
+/// completion): it neither keeps the Deferred from being cancelled nor counts as a dependent. Any other
+/// value names a withdrawable dependent (a derived Deferred, an awaiting task, a combinator) that can take
+/// its observer back.
 @usableFromInline
 struct Observer<Value: Sendable>: Sendable {
+    /// The identity of a `whenComplete` observer.
+    @usableFromInline static var permanent: UInt { 0 }
+    /// The identity of an observer that expresses no interest.
+    @usableFromInline static var passive: UInt { 1 }
+
     @usableFromInline let dependent: UInt
     @usableFromInline let callback: @Sendable (Result<Value, any Error>) -> Void
 

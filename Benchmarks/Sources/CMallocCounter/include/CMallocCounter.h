@@ -21,4 +21,9 @@ cmc_counters cmc_read(void);
 /// Switches counting on (non-zero) or off. Counters only advance while on.
 void cmc_set_enabled(int enabled);
 
+/// Flushes C stdout (Swift's `print` writes through it), so progress lines
+/// show up promptly when output is piped. Not allocation related; lives here
+/// to avoid a second C target.
+void cmc_flush_stdout(void);
+
 #endif

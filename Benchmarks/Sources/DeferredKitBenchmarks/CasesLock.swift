@@ -1,0 +1,94 @@
+// DeferredLock acquire/release, uncontended and with 8 contending tasks
+// (needs the coordination API). Compiled only with the DEFERREDKIT_LOCK
+// condition (see Package.swift).
+
+import DeferredKit
+
+#if DEFERREDKIT_LOCK
+
+func lockCases() -> [BenchCase] {
+    [uncontended(), contended(tasks: 8)]
+}
+
+// MARK: - uncontended
+
+private func uncontended() -> BenchCase {
+    BenchCase(
+        name: "lock.uncontended",
+        summary: "acquire, increment a shared counter, release; one task",
+        contenders: [
+            .ours("DeferredKit DeferredLock") { n in
+                let lock = DeferredLock()
+                let counter = UnsafeCounter()
+                for _ in 0 ..< n {
+                    try! await lock.acquire().value
+                    counter.value &+= 1
+                    lock.release()
+                }
+                verify(counter.value, n, "counter")
+            },
+            .baseline("actor lock") { n in
+                let lock = ActorLock()
+                let counter = UnsafeCounter()
+                for _ in 0 ..< n {
+                    await lock.acquire()
+                    counter.value &+= 1
+                    await lock.release()
+                }
+                verify(counter.value, n, "counter")
+            },
+        ],
+        targets: [.time("actor lock", 1.0)])
+}
+
+// MARK: - contended
+
+/// `tasks` tasks each do n acquire/increment/release rounds; ns/op is per
+/// acquire/release pair, so one iteration is `tasks` ops.
+private func contended(tasks: Int) -> BenchCase {
+    BenchCase(
+        name: "lock.contended-\(tasks)",
+        summary: "\(tasks) tasks each acquire, increment a shared counter, release",
+        opsPerIteration: tasks, opName: "acquire",
+        contenders: [
+            .ours("DeferredKit DeferredLock") { n in
+                let lock = DeferredLock()
+                let counter = UnsafeCounter()
+                await withTaskGroup(of: Void.self) { g in
+                    for _ in 0 ..< tasks {
+                        g.addTask {
+                            for _ in 0 ..< n {
+                                try! await lock.acquire().value
+                                counter.value &+= 1
+                                lock.release()
+                            }
+                        }
+                    }
+                }
+                verify(counter.value, n &* tasks, "counter")
+            },
+            .baseline("actor lock") { n in
+                let lock = ActorLock()
+                let counter = UnsafeCounter()
+                await withTaskGroup(of: Void.self) { g in
+                    for _ in 0 ..< tasks {
+                        g.addTask {
+                            for _ in 0 ..< n {
+                                await lock.acquire()
+                                counter.value &+= 1
+                                await lock.release()
+                            }
+                        }
+                    }
+                }
+                verify(counter.value, n &* tasks, "counter")
+            },
+        ],
+        targets: [.time("actor lock", 1.0)])
+}
+
+#else
+
+func lockCases() -> [BenchCase] { [] }
+
+#endif
