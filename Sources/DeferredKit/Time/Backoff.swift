@@ -1,0 +1,82 @@
+// MARK: - Backoff
+
+/// Ready-made delay sequences for `Deferred.retrying(backoff:shouldRetry:clock:_:)`.
+///
+/// Any `Sequence<Duration>` works as a backoff: each element is the delay before one try, so the number
+/// of elements is the number of tries.
+///
+/// ```swift
+/// let delays = Array(Backoff.exponential(count: 4))   // [0, 10 ms, 20 ms, 40 ms]
+/// ```
+public enum Backoff {
+    /// No delay before the first try, then `initial`, `initial × multiplier`, … capped at `maximum`,
+    /// `count` elements in all.
+    ///
+    /// The defaults reproduce RetryingCall's `simpleBackoffIterator`: 0, 0.01, 0.02, 0.04, 0.08, 0.16,
+    /// 0.32, 0.64, 1.28, 2.56 seconds — ten tries. With `jitter` `j` in `0...1`, every non-zero delay `d`
+    /// is drawn uniformly from `d × (1 − j) ... d × (1 + j)` (still capped at `maximum`), so that many
+    /// clients retrying together spread out.
+    ///
+    /// ```swift
+    /// let backoff = Backoff.exponential(initial: .milliseconds(100), maximum: .seconds(5), count: 6, jitter: 0.2)
+    /// ```
+    public static func exponential(
+        initial: Duration = .milliseconds(10), multiplier: Double = 2, maximum: Duration = .seconds(120),
+        count: Int = 10, jitter: Double = 0
+    ) -> ExponentialBackoff {
+        precondition(count >= 0, "Backoff.exponential needs a count of at least 0, got \(count)")
+        precondition(multiplier >= 1, "Backoff.exponential needs a multiplier of at least 1, got \(multiplier)")
+        precondition((0...1).contains(jitter), "Backoff.exponential needs a jitter in 0...1, got \(jitter)")
+        return ExponentialBackoff(initial: initial, multiplier: multiplier, maximum: maximum, count: count, jitter: jitter)
+    }
+}
+
+// MARK: - ExponentialBackoff
+
+/// The delays of `Backoff.exponential(initial:multiplier:maximum:count:jitter:)`.
+///
+/// ```swift
+/// for delay in Backoff.exponential(count: 3) { print(delay) }   // 0 s, 0.01 s, 0.02 s
+/// ```
+public struct ExponentialBackoff: Sequence, Sendable {
+    /// The first non-zero delay.
+    public let initial: Duration
+    /// The factor between successive delays.
+    public let multiplier: Double
+    /// The longest delay.
+    public let maximum: Duration
+    /// The number of delays, that is of tries.
+    public let count: Int
+    /// The relative spread of each delay, in `0...1`.
+    public let jitter: Double
+
+    /// Produces the delays one by one.
+    public struct Iterator: IteratorProtocol, Sendable {
+        let backoff: ExponentialBackoff
+        var produced = 0
+        var upcoming: Duration
+
+        public mutating func next() -> Duration? {
+            guard produced < backoff.count else { return nil }
+            produced += 1
+            if produced == 1 { return .zero }
+            let delay = Swift.min(upcoming, backoff.maximum)
+            if upcoming < backoff.maximum { upcoming = ExponentialBackoff.scale(upcoming, by: backoff.multiplier) }
+            guard backoff.jitter > 0 else { return delay }
+            let factor = Double.random(in: (1 - backoff.jitter)...(1 + backoff.jitter))
+            return Swift.min(ExponentialBackoff.scale(delay, by: factor), backoff.maximum)
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(backoff: self, upcoming: initial) }
+
+    public var underestimatedCount: Int { count }
+
+    /// Exact for whole multipliers (the default 2), so the seed's delays come out exactly.
+    static func scale(_ duration: Duration, by factor: Double) -> Duration {
+        if factor == factor.rounded(), factor < Double(Int.max) {
+            return duration * Int(factor)
+        }
+        return duration * factor
+    }
+}

@@ -1,0 +1,225 @@
+// MARK: - RetriesExhaustedError
+
+/// The error of `Deferred.retrying` when every try allowed by the backoff has failed.
+///
+/// It carries the first failure, as RetryingCall does, and every attempt's error in order.
+///
+/// ```swift
+/// catch let error as RetriesExhaustedError { log(error.firstError, error.errors.count) }
+/// ```
+public struct RetriesExhaustedError: Error, CustomStringConvertible {
+    /// Every attempt's error, first to last; empty when the backoff allowed no try at all.
+    public let errors: [any Error]
+
+    /// The first attempt's error.
+    public var firstError: (any Error)? { errors.first }
+
+    public var description: String {
+        guard let first = errors.first else { return "RetriesExhaustedError: the backoff allowed no attempt" }
+        return "RetriesExhaustedError: \(errors.count) attempt(s) failed; the first with \(first)"
+    }
+}
+
+// MARK: - Retrying
+
+extension Deferred {
+    /// Calls `operation` until it succeeds, waiting before each try for the next delay of `backoff`.
+    ///
+    /// - `backoff` is any sequence of delays; its number of elements is the number of tries (the default,
+    ///   `Backoff.exponential()`, tries at once and then after 0.01, 0.02, … 2.56 s: ten tries).
+    /// - `shouldRetry(error, attempt)` (attempt counts from 1) decides whether an error is transient; when
+    ///   it returns `false` the result is rejected with that error. By default every error except
+    ///   `CancellationError` is retried.
+    /// - When the tries run out, the result is rejected with `RetriesExhaustedError`, which carries the
+    ///   first failure and every attempt's error.
+    /// - `cancel()` stops retrying: a pending delay is cancelled, and the attempt in flight is withdrawn
+    ///   from (and so cancelled, unless someone else wants it).
+    ///
+    /// The first try runs at once, in the caller, when the first delay is zero.
+    ///
+    /// ```swift
+    /// let page = Deferred.retrying(shouldRetry: { error, _ in error is GatewayTimeout }) { fetch(url) }
+    /// ```
+    public static func retrying<Delays: Sequence<Duration>>(
+        backoff: Delays = Backoff.exponential(),
+        shouldRetry: @escaping @Sendable (any Error, Int) -> Bool = { error, _ in !(error is CancellationError) },
+        clock: some Clock<Duration> = ContinuousClock(),
+        file: StaticString = #fileID, line: UInt = #line,
+        _ operation: @escaping @Sendable () -> Deferred<Value>
+    ) -> Deferred<Value> {
+        let run = RetryRun(
+            iterator: AnyIterator(backoff.makeIterator()), clock: clock, shouldRetry: shouldRetry, operation: operation,
+            file: file, line: line)
+        run.scheduleNextTry()
+        return run.output
+    }
+
+    /// Runs the async `operation` until it succeeds, waiting before each try for the next delay of
+    /// `backoff`; see `retrying(backoff:shouldRetry:clock:_:)` for the rules. Cancelling the result
+    /// cancels the task of the attempt in flight.
+    ///
+    /// ```swift
+    /// let user = Deferred.retrying(backoff: [.zero, .seconds(1)]) { try await api.user(id) }
+    /// ```
+    public static func retrying<Delays: Sequence<Duration>>(
+        backoff: Delays = Backoff.exponential(),
+        shouldRetry: @escaping @Sendable (any Error, Int) -> Bool = { error, _ in !(error is CancellationError) },
+        clock: some Clock<Duration> = ContinuousClock(),
+        file: StaticString = #fileID, line: UInt = #line,
+        _ operation: @escaping @Sendable () async throws -> Value
+    ) -> Deferred<Value> {
+        retrying(backoff: backoff, shouldRetry: shouldRetry, clock: clock, file: file, line: line) {
+            Deferred(file: file, line: line) { try await operation() }
+        }
+    }
+}
+
+// MARK: - RetryRun
+
+/// The state of one `retrying` call. Tries never overlap: each starts after the previous one failed.
+final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
+    let output: Deferred<Value>
+    private let clock: C
+    private let shouldRetry: @Sendable (any Error, Int) -> Bool
+    private let operation: @Sendable () -> Deferred<Value>
+
+    private let lock = InternalLock()
+    // Guarded by `lock`. `iterator` is taken out while `next()` runs (user code never runs under the lock).
+    private var iterator: AnyIterator<Duration>?
+    private var errors: [any Error] = []
+    private var cancelled = false
+    private var timer: LibraryTimer?
+    private var attempt: Deferred<Value>?
+    /// A loop in `runTries` is on the stack: a try that must start at once is left to it (no recursion).
+    private var looping = false
+    private var startAgain = false
+
+    init(
+        iterator: AnyIterator<Duration>, clock: C, shouldRetry: @escaping @Sendable (any Error, Int) -> Bool,
+        operation: @escaping @Sendable () -> Deferred<Value>, file: StaticString, line: UInt
+    ) {
+        self.iterator = iterator
+        self.clock = clock
+        self.shouldRetry = shouldRetry
+        self.operation = operation
+        let hook = CancelHook()
+        output = Deferred<Value>(file: file, line: line, canceller: { _ in hook.run() })
+        // The cycle output → canceller → run → output ends when the output completes.
+        hook.set { [self] in cancel() }
+    }
+
+    /// Takes the next delay; rejects the output when the backoff is exhausted.
+    func scheduleNextTry() {
+        var taken = lock.withLock { iterator.take() }
+        let delay = taken?.next()
+        lock.withLock { iterator = taken }
+        taken = nil
+        guard let delay else {
+            let errors = lock.withLock { self.errors }
+            output.settle(.failure(RetriesExhaustedError(errors: errors)))
+            return
+        }
+        if delay <= .zero {
+            startTry()
+            return
+        }
+        let timer = LibraryTimer()
+        let proceed = lock.withLock { () -> Bool in
+            if cancelled { return false }
+            self.timer = timer
+            return true
+        }
+        guard proceed else { return }
+        timer.start(on: clock, after: delay) { [self] in startTry() }
+    }
+
+    /// Starts a try now, or leaves it to the loop already running on this stack.
+    private func startTry() {
+        let runHere = lock.withLock { () -> Bool in
+            if looping {
+                startAgain = true
+                return false
+            }
+            looping = true
+            return true
+        }
+        guard runHere else { return }
+        while true {
+            runOneTry()
+            let again = lock.withLock { () -> Bool in
+                if startAgain {
+                    startAgain = false
+                    return true
+                }
+                looping = false
+                return false
+            }
+            if !again { return }
+        }
+    }
+
+    private func runOneTry() {
+        let go = lock.withLock { () -> Bool in
+            timer = nil
+            return !cancelled
+        }
+        guard go else { return }
+        let attempt = operation()
+        let number = lock.withLock { () -> Int in
+            self.attempt = attempt
+            return errors.count + 1
+        }
+        attempt.addDependent(output.dependentID) { [self] result in
+            finishTry(number, with: result)
+        }
+        // A cancellation that raced with the start of this try must still reach it.
+        if lock.withLock({ cancelled }) {
+            _ = attempt.withdrawDependent(output.dependentID)
+        }
+    }
+
+    private func finishTry(_ number: Int, with result: Result<Value, any Error>) {
+        let wasCancelled = lock.withLock { () -> Bool in
+            attempt = nil
+            if case .failure(let error) = result { errors.append(error) }
+            return cancelled
+        }
+        switch result {
+        case .success:
+            output.settle(result)
+        case .failure(let error):
+            if wasCancelled || !shouldRetry(error, number) {
+                output.settle(result)
+            } else {
+                scheduleNextTry()
+            }
+        }
+    }
+
+    /// The output's canceller: no further try; the pending delay is cancelled, the try in flight withdrawn from.
+    private func cancel() {
+        let (timer, attempt) = lock.withLock { () -> (LibraryTimer?, Deferred<Value>?) in
+            cancelled = true
+            return (self.timer, self.attempt)
+        }
+        timer?.cancel()
+        _ = attempt?.withdrawDependent(output.dependentID)
+    }
+}
+
+// MARK: - CancelHook
+
+/// A canceller set after the Deferred it belongs to exists (the Deferred's owner needs the Deferred first).
+final class CancelHook: @unchecked Sendable {
+    private let lock = InternalLock()
+    private var action: (@Sendable () -> Void)?  // guarded by `lock`
+
+    func set(_ action: @escaping @Sendable () -> Void) {
+        lock.withLock { self.action = action }
+    }
+
+    func run() {
+        let action = lock.withLock { self.action.take() }
+        action?()
+    }
+}
