@@ -1,0 +1,33 @@
+import Synchronization
+@testable import DeferredKit
+
+/// A thread-safe list that test callbacks append to.
+final class TimeLog<Element: Sendable>: Sendable {
+    private let storage = Mutex<[Element]>([])
+
+    func append(_ element: Element) { storage.withLock { $0.append(element) } }
+    var all: [Element] { storage.withLock { $0 } }
+    var count: Int { storage.withLock { $0.count } }
+}
+
+/// A test error with an identity.
+struct Flake: Error, Equatable {
+    let number: Int
+}
+
+/// A clock that forwards to a `ManualClock` but is not one: the library must fall back to sleeping tasks.
+struct ForwardingClock: Clock {
+    let base: ManualClock
+    var now: ManualClock.Instant { base.now }
+    var minimumResolution: Duration { .zero }
+    func sleep(until deadline: ManualClock.Instant, tolerance: Duration?) async throws {
+        try await base.sleep(until: deadline, tolerance: tolerance)
+    }
+}
+
+extension Result {
+    var failureValue: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}

@@ -1,0 +1,96 @@
+import Testing
+@testable import DeferredKit
+
+@Suite struct TimeoutTests {
+    @Test func resultBeforeTheDeadlinePassesThroughAndCancelsTheTimer() throws {
+        let clock = ManualClock()
+        let source = Deferred<Int>()
+        let limited = source.timeout(after: .seconds(5), clock: clock)
+        source.resolve(1)
+        #expect(try limited.result?.get() == 1)
+        #expect(clock.scheduledCount == 0)
+        clock.advance(by: .seconds(10))
+        #expect(try limited.result?.get() == 1)
+    }
+
+    @Test func errorBeforeTheDeadlinePassesThrough() throws {
+        let clock = ManualClock()
+        let source = Deferred<Int>()
+        let limited = source.timeout(after: .seconds(5), clock: clock)
+        source.reject(Flake(number: 2))
+        #expect(limited.result?.failureValue as? Flake == Flake(number: 2))
+    }
+
+    @Test func deadlineRejectsWithTimeoutErrorAndCancelsTheSource() throws {
+        let clock = ManualClock()
+        let cancelled = TimeLog<Bool>()
+        let source = Deferred<Int>(canceller: { _ in cancelled.append(true) })
+        let limited = source.timeout(after: .seconds(5), clock: clock)
+        clock.advance(by: .seconds(5))
+        let error = limited.result?.failureValue as? DeferredTimeoutError
+        #expect(error?.duration == .seconds(5))
+        #expect(cancelled.all == [true])
+        #expect(source.result?.failureValue is CancellationError)
+    }
+
+    @Test func cancellerSuppliedValueWinsOverTheTimeout() throws {
+        let clock = ManualClock()
+        let source = Deferred<String>(canceller: { d in d.resolve("partial") })
+        let limited = source.timeout(after: .seconds(1), clock: clock)
+        clock.advance(by: .seconds(1))
+        #expect(try limited.result?.get() == "partial")
+    }
+
+    @Test func cancellerSuppliedErrorWinsOverTheTimeout() throws {
+        let clock = ManualClock()
+        let source = Deferred<String>(canceller: { d in d.reject(Flake(number: 9)) })
+        let limited = source.timeout(after: .seconds(1), clock: clock)
+        clock.advance(by: .seconds(1))
+        #expect(limited.result?.failureValue as? Flake == Flake(number: 9))
+    }
+
+    @Test func manualCancelBeforeTheDeadlineGivesCancellationErrorNotTimeout() throws {
+        let clock = ManualClock()
+        let source = Deferred<Int>()
+        let limited = source.timeout(after: .seconds(5), clock: clock)
+        limited.cancel()
+        #expect(limited.result?.failureValue is CancellationError)
+        #expect(source.result?.failureValue is CancellationError)   // nobody else wanted it
+        #expect(clock.scheduledCount == 0)
+        clock.advance(by: .seconds(5))
+        #expect(limited.result?.failureValue is CancellationError)
+    }
+
+    @Test func sourceWithOtherDependentsGoesOnAfterTheTimeout() throws {
+        let clock = ManualClock()
+        let source = Deferred<Int>()
+        let other = source.map { $0 * 2 }
+        let limited = source.timeout(after: .seconds(1), clock: clock)
+        clock.advance(by: .seconds(1))
+        #expect(limited.result?.failureValue is DeferredTimeoutError)
+        #expect(!source.isComplete)
+        source.resolve(4)
+        #expect(try other.result?.get() == 8)
+    }
+
+    @Test func secondStepReceivesTheFirstStepsTimeoutError() throws {
+        let clock = ManualClock()
+        let step1 = Deferred<Int>()
+        let step2 = step1.timeout(after: .seconds(30), clock: clock).flatRecover { error -> Deferred<Int> in
+            .resolved(error is DeferredTimeoutError ? -1 : -2)
+        }
+        clock.advance(by: .seconds(30))
+        #expect(try step2.result?.get() == -1)
+    }
+
+    @Test func timingOutAnAsyncTaskletCancelsItsTask() async throws {
+        let clock = ManualClock()
+        let work = Deferred<Int> { try await clock.sleep(for: .seconds(100)); return 1 }
+        let limited = work.timeout(after: .seconds(1), clock: clock)
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
+        #expect(limited.result?.failureValue is DeferredTimeoutError)
+        let finished = await work.settled
+        #expect(finished.failureValue is CancellationError)
+    }
+}
