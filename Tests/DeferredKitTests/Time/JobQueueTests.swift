@@ -1,0 +1,250 @@
+import Testing
+@testable import DeferredKit
+
+/// A handler whose jobs finish when the test says so.
+final class ManualWork: Sendable {
+    let started = TimeLog<(String, Deferred<Int>)>()
+
+    func handle(_ argument: String) -> Deferred<Int> {
+        let work = Deferred<Int>()
+        started.append((argument, work))
+        return work
+    }
+
+    var arguments: [String] { started.all.map(\.0) }
+
+    func finish(_ argument: String, with value: Int = 0) {
+        started.all.first { $0.0 == argument }!.1.resolve(value)
+    }
+
+    func work(_ argument: String) -> Deferred<Int> { started.all.first { $0.0 == argument }!.1 }
+}
+
+typealias TestQueue = JobQueue<String, Int>
+
+@Suite struct JobQueueTests {
+    @Test func runsAtMostWidthJobsAtOnce() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 2, handler: work.handle)
+        for name in ["a", "b", "c", "d"] { queue.put(name) }
+        #expect(work.arguments == ["a", "b"])
+        #expect(queue.underway().map(\.argument) == ["a", "b"])
+        #expect(queue.pending().map(\.argument) == ["c", "d"])
+        work.finish("a")
+        #expect(work.arguments == ["a", "b", "c"])
+    }
+
+    @Test func lowerPriorityNumbersRunFirst() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 0, handler: work.handle)
+        queue.put("low", priority: 10)
+        queue.put("high", priority: -5)
+        queue.put("middle", priority: 0)
+        #expect(queue.pending().map(\.argument) == ["high", "middle", "low"])
+        queue.width = 1
+        work.finish("high")
+        work.finish("middle")
+        #expect(work.arguments == ["high", "middle", "low"])
+    }
+
+    @Test func equalPrioritiesRunInPutOrder() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 0, handler: work.handle)
+        for name in ["1", "2", "3", "4"] { queue.put(name, priority: 3) }
+        queue.width = 4
+        #expect(work.arguments == ["1", "2", "3", "4"])
+    }
+
+    @Test func raisingTheWidthStartsMoreJobsAtOnce() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 1, handler: work.handle)
+        for name in ["a", "b", "c", "d"] { queue.put(name) }
+        queue.width = 3
+        #expect(work.arguments == ["a", "b", "c"])
+    }
+
+    @Test func loweringTheWidthLetsRunningJobsFinishAndStartsNoneUntilBelowIt() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 3, handler: work.handle)
+        for name in ["a", "b", "c", "d", "e"] { queue.put(name) }
+        queue.width = 1
+        #expect(queue.underway().count == 3)
+        work.finish("a")
+        work.finish("b")
+        #expect(work.arguments == ["a", "b", "c"])   // still 1 underway: not below the width
+        work.finish("c")
+        #expect(work.arguments == ["a", "b", "c", "d"])
+    }
+
+    @Test func jobDeferredResolvesWithTheJobItsTimesAndResult() throws {
+        let clock = ManualClock()
+        let work = ManualWork()
+        let queue = TestQueue(width: 1, clock: clock, handler: work.handle)
+        queue.put("first")
+        clock.advance(by: .seconds(1))
+        let second = queue.put("second", priority: 4)
+        clock.advance(by: .seconds(2))
+        work.finish("first")
+        clock.advance(by: .seconds(4))
+        work.finish("second", with: 42)
+        let job = try #require(try second.result?.get())
+        #expect(job.argument == "second")
+        #expect(job.priority == 4)
+        #expect(job.queuedAt == .seconds(1))
+        #expect(job.launchedAt == .seconds(3))
+        #expect(job.stoppedAt == .seconds(7))
+        #expect(job.output == 42)
+    }
+
+    @Test func failingJobRejectsWithJobErrorCarryingTheJob() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 1, handler: work.handle)
+        let job = queue.put("x")
+        work.work("x").reject(Flake(number: 3))
+        let error = try #require(job.result?.failureValue as? TestQueue.JobError)
+        #expect(error.error as? Flake == Flake(number: 3))
+        #expect(error.job.argument == "x")
+        #expect(error.job.result?.failureValue as? Flake == Flake(number: 3))
+    }
+
+    @Test func cancellingAPendingJobRemovesItAndRejectsWithCancellation() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 1, handler: work.handle)
+        queue.put("a")
+        let b = queue.put("b")
+        let pendingB = try #require(queue.pending().first)
+        #expect(queue.cancel(pendingB))
+        let error = try #require(b.result?.failureValue as? TestQueue.JobError)
+        #expect(error.error is CancellationError)
+        #expect(error.job.argument == "b")
+        work.finish("a")
+        #expect(work.arguments == ["a"])
+        #expect(!queue.cancel(pendingB))   // already ended
+    }
+
+    @Test func cancellingAnUnderwayJobCancelsTheHandlersDeferred() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 1, handler: work.handle)
+        let a = queue.put("a")
+        queue.put("b")
+        #expect(queue.cancel(try #require(queue.underway().first)))
+        #expect(work.work("a").result?.failureValue is CancellationError)
+        #expect((a.result?.failureValue as? TestQueue.JobError)?.error is CancellationError)
+        #expect(work.arguments == ["a", "b"])   // the slot is free again
+    }
+
+    @Test func cancellingTheJobsDeferredCancelsTheJob() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 1, handler: work.handle)
+        let a = queue.put("a")
+        let b = queue.put("b")
+        b.cancel()
+        a.cancel()
+        #expect(work.work("a").result?.failureValue is CancellationError)
+        #expect((b.result?.failureValue as? TestQueue.JobError)?.error is CancellationError)
+        #expect((a.result?.failureValue as? TestQueue.JobError)?.job.argument == "a")
+        #expect(work.arguments == ["a"])
+    }
+
+    @Test func underwayJobWhoseWorkOthersWantEndsAtOnceWhenCancelled() throws {
+        let shared = Deferred<Int>()
+        let other = shared.map { $0 }
+        let queue = TestQueue(width: 1) { _ in shared }
+        let a = queue.put("a")
+        queue.cancel(try #require(queue.underway().first))
+        #expect((a.result?.failureValue as? TestQueue.JobError)?.error is CancellationError)
+        #expect(!shared.isComplete)
+        shared.resolve(1)
+        #expect(try other.result?.get() == 1)
+    }
+
+    @Test func reprioritizeMovesAPendingJob() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 0, handler: work.handle)
+        queue.put("a", priority: 1)
+        queue.put("b", priority: 2)
+        let b = try #require(queue.pending().last)
+        #expect(queue.reprioritize(b, to: -1))
+        #expect(queue.pending().map(\.argument) == ["b", "a"])
+        #expect(queue.pending().first?.priority == -1)
+        queue.width = 1
+        #expect(work.arguments == ["b"])
+        #expect(!queue.reprioritize(b, to: 0))   // underway now
+    }
+
+    @Test func pauseStopsLaunchingAndResumeRestartsWithANewWidth() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 1, handler: work.handle)
+        queue.put("a")
+        queue.pause()
+        for name in ["b", "c", "d"] { queue.put(name) }
+        work.finish("a")
+        #expect(work.arguments == ["a"])
+        #expect(queue.isPaused)
+        queue.resume(width: 2)
+        #expect(work.arguments == ["a", "b", "c"])
+        #expect(queue.width == 2)
+    }
+
+    @Test func stopWaitsForUnderwayJobsAndReturnsThePendingOnes() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 1, handler: work.handle)
+        let a = queue.put("a")
+        let b = queue.put("b", priority: 5)
+        let c = queue.put("c", priority: 1)
+        let stopped = queue.stop()
+        #expect(!stopped.isComplete)
+        #expect((b.result?.failureValue as? TestQueue.JobError)?.error is JobQueueStoppedError)
+        #expect((c.result?.failureValue as? TestQueue.JobError)?.error is JobQueueStoppedError)
+        work.finish("a", with: 1)
+        #expect(try a.result?.get().output == 1)
+        let saved = try #require(try stopped.result?.get())
+        #expect(saved.map(\.argument) == ["c", "b"])
+        #expect(work.arguments == ["a"])
+        #expect(queue.stop() === stopped)
+    }
+
+    @Test func putAfterStopRejectsAtOnce() throws {
+        let queue = TestQueue(width: 1) { _ in .resolved(0) }
+        _ = queue.stop()
+        let late = queue.put("late")
+        #expect((late.result?.failureValue as? TestQueue.JobError)?.error is JobQueueStoppedError)
+    }
+
+    @Test func savedJobsCanBeRequeuedOnANewQueue() throws {
+        let work = ManualWork()
+        let first = TestQueue(width: 0, handler: work.handle)
+        first.put("x", priority: 2)
+        first.put("y", priority: 1)
+        let saved = try #require(try first.stop().result?.get())
+        let second = TestQueue(width: 2, handler: work.handle)
+        let again = saved.map { second.put($0.argument, priority: $0.priority) }
+        #expect(work.arguments == ["y", "x"])
+        work.finish("x"); work.finish("y")
+        #expect(again.allSatisfy { $0.isComplete })
+    }
+
+    @Test func asyncHandlerRunsJobs() async throws {
+        let queue = JobQueue<Int, Int>(width: 2) { (n: Int) async throws -> Int in n * n }
+        let jobs = (1...5).map { queue.put($0) }
+        var squares: [Int] = []
+        for job in jobs { squares.append(try await job.value.output ?? -1) }
+        #expect(squares == [1, 4, 9, 16, 25])
+    }
+
+    @Test func synchronousHandlersRunManyJobsWithoutRecursion() throws {
+        let count = 20_000
+        let done = TimeLog<Int>()
+        let queue = JobQueue<Int, Int>(width: 8) { n in .resolved(n) }
+        queue.pause()
+        for n in 0..<count {
+            queue.put(n, priority: count - n).whenComplete { result in
+                if case .success(let job) = result { done.append(job.argument) }
+            }
+        }
+        queue.resume()
+        #expect(done.count == count)
+        #expect(done.all.first == count - 1)   // highest number has the lowest priority number
+        #expect(queue.pending().isEmpty && queue.underway().isEmpty)
+    }
+}
