@@ -1,11 +1,10 @@
 import Dispatch
-import Synchronization
 import Testing
 @testable import DeferredKit
 
 /// A thread-safe list for event tests.
 final class EventLog: Sendable {
-    private let storage = Mutex<[String]>([])
+    private let storage = TimeLocked<[String]>([])
     func append(_ entry: String) { storage.withLock { $0.append(entry) } }
     var all: [String] { storage.withLock { $0 } }
 }
@@ -152,7 +151,7 @@ final class EventLog: Sendable {
     @Test func concurrentEmittersNeverDeliverAfterCompletion() {
         for _ in 0..<200 {
             let job = Deferred<Int>()
-            let state = Mutex<(events: Int, closed: Bool, lateEvents: Int)>((0, false, 0))
+            let state = TimeLocked<(events: Int, closed: Bool, lateEvents: Int)>((0, false, 0))
             job.onEvent { _ in state.withLock { if $0.closed { $0.lateEvents += 1 } else { $0.events += 1 } } }
             job.whenComplete { _ in }
             let channel = EventRegistry.shared.channel(of: job)

@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 import Testing
 @testable import DeferredKit
 
@@ -9,15 +8,15 @@ import Testing
     @Test func racingPutsCancelsAndWidthChangesEndEveryJobExactlyOnce() throws {
         let threads = 4
         let jobsPerThread = 2_500
-        let outstanding = Mutex<[Deferred<Int>]>([])
+        let outstanding = TimeLocked<[Deferred<Int>]>([])
         let queue = JobQueue<Int, Int>(width: 4) { n in
             if n % 3 == 0 { return .resolved(n) }
             let work = Deferred<Int>()
             outstanding.withLock { $0.append(work) }
             return work
         }
-        let ends = Mutex<[Int: Int]>([:])
-        let jobs = Mutex<[Deferred<JobQueue<Int, Int>.Job>]>([])
+        let ends = TimeLocked<[Int: Int]>([:])
+        let jobs = TimeLocked<[Deferred<JobQueue<Int, Int>.Job>]>([])
         DispatchQueue.concurrentPerform(iterations: threads * 2) { worker in
             if worker < threads {
                 for i in 0..<jobsPerThread {
