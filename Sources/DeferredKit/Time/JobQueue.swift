@@ -84,6 +84,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
         var job: Job
         let sequence: UInt64
         var generation: UInt32 = 0
+        var launchOrder: UInt64 = 0
         var work: Deferred<Output>?
         var cancelRequested = false
         var deferred: Deferred<Job>!
@@ -110,6 +111,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
     private var underwayRecords: [Int: Record] = [:]
     private var nextID = 0
     private var nextSequence: UInt64 = 0
+    private var launchCount: UInt64 = 0
     /// A launch loop is running (on some thread); it will see every slot that frees up.
     private var launching = false
 
@@ -247,8 +249,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
     /// ```
     public func underway() -> [Job] {
         lock.withLock {
-            underwayRecords.values.sorted { ($0.job.launchedAt!, $0.sequence) < ($1.job.launchedAt!, $1.sequence) }
-                .map(\.job)
+            underwayRecords.values.sorted { $0.launchOrder < $1.launchOrder }.map(\.job)
         }
     }
 
@@ -387,6 +388,8 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
                     guard let record = pendingRecords[entry.id], record.generation == entry.generation else { continue }
                     pendingRecords[entry.id] = nil
                     record.job.launchedAt = launchedAt
+                    launchCount += 1
+                    record.launchOrder = launchCount
                     underwayRecords[entry.id] = record
                     return record
                 }
