@@ -217,7 +217,8 @@ struct Runner {
             name: benchCase.name, summary: benchCase.summary, opName: benchCase.opName,
             opsPerIteration: benchCase.opsPerIteration, timed: benchCase.timed,
             scaling: benchCase.scaling, measurements: measurements, targets: [])
-        guard let ours = result.ours else { return result }
+        // Smoke timings are single tiny runs: never judge them.
+        guard let ours = result.ours, !smoke else { return result }
         for target in benchCase.targets {
             guard let base = result.measurement(target.baseline) else {
                 fatalError("case \(benchCase.name): target refers to unknown contender \(target.baseline)")
