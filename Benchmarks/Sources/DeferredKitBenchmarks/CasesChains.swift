@@ -37,7 +37,7 @@ private func mapChain(_ length: Int) -> BenchCase {
                         for _ in 0 ..< length { f = f.map { $0 &+ 1 } }
                         f.whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
                         root.succeed(0)
-                }
+                    }
                 }
                 checkChain(n, length)
             },
@@ -72,7 +72,7 @@ private func flatMapChain(_ length: Int) -> BenchCase {
                         for _ in 0 ..< length { f = f.flatMap { loop.makeSucceededFuture($0 &+ 1) } }
                         f.whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
                         root.succeed(0)
-                }
+                    }
                 }
                 checkChain(n, length)
             },

@@ -41,7 +41,7 @@ private func allOver(_ count: Int) -> BenchCase {
                         let all = EventLoopFuture.whenAllSucceed(inputs.map(\.futureResult), on: loop)
                         all.whenComplete { r in if case .success(let vs) = r { addArray(vs) } }
                         for (i, p) in inputs.enumerated() { p.succeed(i) }
-                }
+                    }
                 }
                 checkArrays(n, count)
             },

@@ -42,7 +42,7 @@ private func pendingObserveResolve() -> BenchCase {
                         let p = loop.makePromise(of: Int.self)
                         p.futureResult.whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
                         p.succeed(i)
-                }
+                    }
                 }
                 checkAccumulator(n)
             },
@@ -75,7 +75,7 @@ private func resolvedObserve() -> BenchCase {
                 withEmbeddedLoop { loop in
                     for i in 0 ..< n {
                         loop.makeSucceededFuture(i).whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
-                }
+                    }
                 }
                 checkAccumulator(n)
             },

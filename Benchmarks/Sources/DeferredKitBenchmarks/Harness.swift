@@ -67,7 +67,7 @@ struct BenchCase: Sendable {
     var opsPerIteration: Int = 1
     /// What an op is, for the table header ("op", "link", "input", ...).
     var opName: String = "op"
-    let contenders: [Contender]
+    var contenders: [Contender]
     var targets: [Target] = []
     var scaling: Scaling? = nil
     /// Whether ns/op is meaningful (false for pure memory cases).
@@ -139,11 +139,12 @@ struct Runner {
 
     var config: Config
     var smoke: Bool
-    var log: (String) -> Void
+    /// When set, each contender runs once with this many iterations (profiling).
+    var fixedIterations: Int? = nil
 
     /// Runs one case end to end.
     func run(_ benchCase: BenchCase) async -> CaseResult {
-        if smoke { return await runSmoke(benchCase) }
+        if smoke || fixedIterations != nil { return await runOnce(benchCase, iterations: fixedIterations ?? 1) }
         let ops = Double(benchCase.opsPerIteration)
         let contenders = benchCase.contenders
 
@@ -194,17 +195,18 @@ struct Runner {
         return finish(benchCase, measurements)
     }
 
-    /// Smoke mode: one verified run and one counted run per contender.
-    private func runSmoke(_ benchCase: BenchCase) async -> CaseResult {
+    /// Smoke / profiling mode: one verified timed run and one counted run per contender.
+    private func runOnce(_ benchCase: BenchCase, iterations n: Int) async -> CaseResult {
         var measurements: [Measurement] = []
         for c in benchCase.contenders {
-            let t = await time(c, 1)
-            let delta = await AllocCounter.measure { await c.run(2) }
-            let denom = 2 * Double(benchCase.opsPerIteration)
+            let t = await time(c, n)
+            let counted = smoke ? 2 : n
+            let delta = await AllocCounter.measure { await c.run(counted) }
+            let denom = Double(counted) * Double(benchCase.opsPerIteration)
             measurements.append(Measurement(
                 contender: c.name, role: c.role,
-                nsPerOp: Double(t) / Double(benchCase.opsPerIteration),
-                spreadPercent: .nan, rounds: 1, iterationsPerBatch: 1,
+                nsPerOp: Double(t) / (Double(n) * Double(benchCase.opsPerIteration)),
+                spreadPercent: .nan, rounds: 1, iterationsPerBatch: n,
                 allocationsPerOp: Double(delta.allocations) / denom,
                 bytesPerOp: Double(delta.bytes) / denom,
                 samplesNsPerOp: []))
@@ -217,8 +219,8 @@ struct Runner {
             name: benchCase.name, summary: benchCase.summary, opName: benchCase.opName,
             opsPerIteration: benchCase.opsPerIteration, timed: benchCase.timed,
             scaling: benchCase.scaling, measurements: measurements, targets: [])
-        // Smoke timings are single tiny runs: never judge them.
-        guard let ours = result.ours, !smoke else { return result }
+        // Smoke / fixed-iteration timings are single runs: never judge them.
+        guard let ours = result.ours, !smoke, fixedIterations == nil else { return result }
         for target in benchCase.targets {
             guard let base = result.measurement(target.baseline) else {
                 fatalError("case \(benchCase.name): target refers to unknown contender \(target.baseline)")
