@@ -124,15 +124,15 @@ struct CaseResult: Sendable, Codable {
 struct Runner {
     struct Config {
         /// Wall time one timed batch should take.
-        var batchNanoseconds: UInt64 = 20_000_000
-        var minRounds = 7
-        var maxRounds = 31
+        var batchNanoseconds: UInt64 = 30_000_000
+        var minRounds = 9
+        var maxRounds = 41
         /// Stop once every contender's running median moved less than this
         /// (relative) over the last `stabilityWindow` rounds.
         var stabilityTolerance = 0.01
         var stabilityWindow = 3
         /// After this much time in one case, stop at the next round ≥ minRounds.
-        var caseBudgetNanoseconds: UInt64 = 8_000_000_000
+        var caseBudgetNanoseconds: UInt64 = 25_000_000_000
 
         static let full = Config()
     }
