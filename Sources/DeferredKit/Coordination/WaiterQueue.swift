@@ -36,10 +36,10 @@ struct WaiterQueue<Element> {
 
     /// Removes the entry of `ticket`, if it is still in the queue.
     @inlinable
-    mutating func remove(ticket: UInt64) -> Element? {
+    mutating func remove(ticket: UInt64, if matches: (Element) -> Bool = { _ in true }) -> Element? {
         guard ticket >= base + UInt64(head) else { return nil }
         let index = Int(ticket - base)
-        guard index < slots.count, let element = slots[index] else { return nil }
+        guard index < slots.count, let element = slots[index], matches(element) else { return nil }
         slots[index] = nil
         count -= 1
         return element
@@ -82,5 +82,21 @@ struct WaiterQueue<Element> {
             slots.removeFirst(head)
             head = 0
         }
+    }
+}
+
+extension WaiterQueue {
+    /// Puts `element` back in front of every entry (an element whose hand-off failed keeps its place).
+    /// When there is no free slot in front, later tickets shift: use it only on a queue whose tickets are
+    /// not used (the element buffer of `DeferredQueue`).
+    @inlinable
+    mutating func prepend(_ element: Element) {
+        if head > 0 {
+            head -= 1
+            slots[head] = element
+        } else {
+            slots.insert(element, at: 0)
+        }
+        count += 1
     }
 }
