@@ -37,3 +37,14 @@ func stackAddress() -> UInt {
 struct TestError: Error, Equatable {
     var code = 0
 }
+
+/// An atomic counter that closures can share.
+final class Counter: Sendable {
+    let atomic = Atomic(0)
+    /// Adds `n` and returns the new value.
+    @discardableResult
+    func add(_ n: Int = 1) -> Int { atomic.add(n, ordering: .relaxed).newValue }
+    func subtract(_ n: Int = 1) { atomic.subtract(n, ordering: .relaxed) }
+    func raise(to n: Int) { atomic.max(n, ordering: .relaxed) }
+    var value: Int { atomic.load(ordering: .relaxed) }
+}
