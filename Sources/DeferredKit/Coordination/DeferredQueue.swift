@@ -25,8 +25,16 @@ public final class DeferredQueue<Element: Sendable>: @unchecked Sendable {
     @usableFromInline var isFinished = false
 
     /// The most elements that may be buffered; `nil` for no limit.
+    ///
+    /// ```swift
+    /// DeferredQueue<Int>(size: 10).size   // 10
+    /// ```
     public let size: Int?
     /// The most gets that may wait; `nil` for no limit.
+    ///
+    /// ```swift
+    /// DeferredQueue<Int>(backlog: 2).backlog   // 2
+    /// ```
     public let backlog: Int?
 
     /// Creates an empty queue.
@@ -237,6 +245,11 @@ public struct QueueUnderflow: Error, CustomStringConvertible, Equatable {
 /// catch is QueueFinished { print("no more jobs") }
 /// ```
 public struct QueueFinished: Error, CustomStringConvertible, Equatable {
+    /// Creates the error (for comparisons in tests: `#expect(throws: QueueFinished())`).
+    ///
+    /// ```swift
+    /// let error = QueueFinished()
+    /// ```
     public init() {}
     public var description: String { "DeferredQueue: finished" }
 }

@@ -52,6 +52,10 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
     @usableFromInline var cache: [Key: Deferred<Value>] = [:]
     @usableFromInline let function: @Sendable (Key) throws -> Deferred<Value>
     /// Whether failures (other than cancellation) stay in the cache.
+    ///
+    /// ```swift
+    /// memoize(cachingFailures: true) { (k: Int) in load(k) }.cachingFailures   // true
+    /// ```
     public let cachingFailures: Bool
 
     /// Creates a memoized function; `memoize(_:)` is the usual spelling.
