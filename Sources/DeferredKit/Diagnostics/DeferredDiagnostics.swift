@@ -56,7 +56,7 @@ public enum DeferredDiagnostics {
     /// DeferredDiagnostics.setHandler { event in print(event) }
     /// ```
     public static func setHandler(_ handler: @escaping @Sendable (Event) -> Void) {
-        handlerBox.withLock { $0 = handler }
+        handlerBox.withLock { $0 = Handler(call: handler) }
     }
 
     /// Restores the default handler, which writes one line per event to standard error.
@@ -65,7 +65,7 @@ public enum DeferredDiagnostics {
     /// DeferredDiagnostics.resetHandler()
     /// ```
     public static func resetHandler() {
-        handlerBox.withLock { $0 = defaultHandler }
+        handlerBox.withLock { $0 = Handler(call: defaultHandler) }
     }
 
     /// The default handler: one line on standard error.
@@ -74,12 +74,18 @@ public enum DeferredDiagnostics {
         line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
     }
 
-    private static let handlerBox = Mutex<@Sendable (Event) -> Void>(defaultHandler)
+    // The closure is wrapped in a struct: a bare function stored in a generic container is re-wrapped in
+    // a reabstraction thunk on every store, and the thunks would nest.
+    private struct Handler: Sendable {
+        let call: @Sendable (Event) -> Void
+    }
+
+    private static let handlerBox = Mutex<Handler>(Handler(call: defaultHandler))
 
     @usableFromInline
     static func report(_ event: Event) {
         let handler = handlerBox.withLock { $0 }
-        handler(event)
+        handler.call(event)
     }
 
     @usableFromInline
