@@ -224,6 +224,10 @@ extension DeferredQueue: AsyncSequence {
 /// ```
 public struct QueueOverflow: Error, CustomStringConvertible, Equatable {
     /// The queue's `size`.
+    ///
+    /// ```swift
+    /// catch let error as QueueOverflow { print("limit", error.size) }
+    /// ```
     public let size: Int
     public var description: String { "DeferredQueue: buffer full (size \(size))" }
 }
@@ -235,6 +239,10 @@ public struct QueueOverflow: Error, CustomStringConvertible, Equatable {
 /// ```
 public struct QueueUnderflow: Error, CustomStringConvertible, Equatable {
     /// The queue's `backlog`.
+    ///
+    /// ```swift
+    /// catch let error as QueueUnderflow { print("limit", error.backlog) }
+    /// ```
     public let backlog: Int
     public var description: String { "DeferredQueue: too many waiting gets (backlog \(backlog))" }
 }

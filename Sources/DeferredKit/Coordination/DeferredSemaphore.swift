@@ -21,6 +21,10 @@ public final class DeferredSemaphore: Sendable {
     /// ```
     public struct InvalidTokenCount: Error, CustomStringConvertible, Equatable {
         /// The rejected count.
+        ///
+        /// ```swift
+        /// catch let error as DeferredSemaphore.InvalidTokenCount { print(error.tokens) }
+        /// ```
         public let tokens: Int
         public var description: String { "DeferredSemaphore: tokens must be at least 1 (got \(tokens))" }
     }
