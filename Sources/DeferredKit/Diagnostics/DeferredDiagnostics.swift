@@ -1,5 +1,3 @@
-import Synchronization
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -56,7 +54,7 @@ public enum DeferredDiagnostics {
     /// DeferredDiagnostics.setHandler { event in print(event) }
     /// ```
     public static func setHandler(_ handler: @escaping @Sendable (Event) -> Void) {
-        handlerBox.withLock { $0 = Handler(call: handler) }
+        store.withLock { $0 = Handler(call: handler) }
     }
 
     /// Restores the default handler, which writes one line per event to standard error.
@@ -65,7 +63,7 @@ public enum DeferredDiagnostics {
     /// DeferredDiagnostics.resetHandler()
     /// ```
     public static func resetHandler() {
-        handlerBox.withLock { $0 = Handler(call: defaultHandler) }
+        store.withLock { $0 = Handler(call: defaultHandler) }
     }
 
     /// The default handler: one line on standard error.
@@ -80,11 +78,21 @@ public enum DeferredDiagnostics {
         let call: @Sendable (Event) -> Void
     }
 
-    private static let handlerBox = Mutex<Handler>(Handler(call: defaultHandler))
+    /// The installed handler, behind the library's TSan-annotated lock.
+    private final class HandlerStore: @unchecked Sendable {
+        private let lock = InternalLock()
+        private var handler = Handler(call: DeferredDiagnostics.defaultHandler)
+
+        func withLock<R>(_ body: (inout Handler) -> R) -> R {
+            lock.withLock { body(&handler) }
+        }
+    }
+
+    private static let store = HandlerStore()
 
     @usableFromInline
     static func report(_ event: Event) {
-        let handler = handlerBox.withLock { $0 }
+        let handler = store.withLock { $0 }
         handler.call(event)
     }
 

@@ -1,4 +1,3 @@
-import Synchronization
 import Testing
 @testable import DeferredKit
 
@@ -24,8 +23,8 @@ struct ObserverTests {
 
     @Test func observersRunOnTheCompletingThread() async {
         let d = Deferred<Int>()
-        let ranOnCompleter = Mutex<Bool?>(nil)
-        let marker = Mutex<Int>(0)
+        let ranOnCompleter = Locked<Bool?>(nil)
+        let marker = Locked<Int>(0)
         d.whenComplete { _ in ranOnCompleter.withLock { $0 = marker.withLock { $0 } == 1 } }
         await Task.detached {
             marker.withLock { $0 = 1 }

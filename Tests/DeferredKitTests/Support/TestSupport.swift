@@ -8,9 +8,18 @@ struct TestError: Error, Equatable {
     init(_ id: Int = 0) { self.id = id }
 }
 
+/// A value behind the library's lock (which ThreadSanitizer understands; `Synchronization.Mutex` on Linux
+/// waits in an uninstrumented futex and draws false reports).
+final class Locked<State: Sendable>: @unchecked Sendable {
+    private let lock = InternalLock()
+    private var state: State
+    init(_ state: State) { self.state = state }
+    func withLock<R>(_ body: (inout State) -> R) -> R { lock.withLock { body(&state) } }
+}
+
 /// A thread-safe list that observers append to.
 final class Recorder<Element: Sendable>: Sendable {
-    private let items = Mutex<[Element]>([])
+    private let items = Locked<[Element]>([])
     func append(_ item: Element) { items.withLock { $0.append(item) } }
     var all: [Element] { items.withLock { $0 } }
     var count: Int { items.withLock { $0.count } }
@@ -26,7 +35,7 @@ final class Counter: Sendable {
 /// Collects every diagnostic event for the whole test process. Tests find theirs by error identity or site,
 /// because tests run in parallel and the handler is global.
 enum DiagnosticsSpy {
-    private static let events = Mutex<[DeferredDiagnostics.Event]>([])
+    private static let events = Locked<[DeferredDiagnostics.Event]>([])
     private static let installed: Void = {
         DeferredDiagnostics.setHandler { event in DiagnosticsSpy.events.withLock { $0.append(event) } }
     }()
