@@ -39,7 +39,7 @@ let package = Package(
                 // Cases for APIs from later issues are compiled only when
                 // their condition is defined; uncomment once the API exists.
                 // .define("DEFERREDKIT_COMBINATORS"),  // Deferred.all  (CasesCombinators.swift)
-                // .define("DEFERREDKIT_LOCK"),         // DeferredLock  (CasesLock.swift)
+                .define("DEFERREDKIT_LOCK"),            // DeferredLock  (CasesLock.swift)
             ],
             linkerSettings: [
                 // Export the interposed malloc symbols so shared libraries
