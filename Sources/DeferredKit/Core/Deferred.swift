@@ -118,8 +118,9 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
         }
         if !observers.isEmpty {
             // A dropped pending chain: release the next links from a loop instead of recursively.
-            FiringLoop.release(observers.erasedCallbacks())
+            let erased = observers.erasedCallbacks()
             observers = ObserverList()
+            FiringLoop.release(consume erased)
         }
     }
 

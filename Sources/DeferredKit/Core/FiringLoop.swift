@@ -103,9 +103,9 @@ final class FiringLoop {
     /// Releases the observers of a Deferred that is being deinitialised while still pending, without
     /// recursing into the next Deferred's `deinit`.
     @usableFromInline
-    static func release(_ callbacks: [Any]) {
+    static func release(_ callbacks: consuming [Any]) {
         let loop = current
-        loop.graveyard.append(callbacks)
+        loop.graveyard.append(consume callbacks)
         if loop.isReleasing { return }
         loop.isReleasing = true
         while let next = loop.graveyard.popLast() {

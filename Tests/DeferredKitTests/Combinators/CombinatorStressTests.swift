@@ -1,6 +1,5 @@
 @testable import DeferredKit
 import Dispatch
-import Synchronization
 import Testing
 
 /// Concurrency stress: run under `swift test --sanitize=thread --filter CombinatorsStress`.
@@ -30,7 +29,7 @@ struct CombinatorsStressTests {
                 }
             }
             #expect(race.isComplete)
-            #expect(heard.value == 1)
+            #expect(heard.count == 1)
         }
     }
 

@@ -1,13 +1,6 @@
 @testable import DeferredKit
-import Synchronization
 
 // MARK: - Test support
-
-/// An error that tests can compare.
-struct TestError: Error, Equatable {
-    let id: Int
-    init(_ id: Int) { self.id = id }
-}
 
 /// The value of a completed Deferred, or `nil`.
 func valueOf<T>(_ d: Deferred<T>) -> T? {
@@ -35,30 +28,6 @@ func wantedElsewhere<T>(_ d: Deferred<T>) -> Deferred<T> {
 
 final class KeepAlive: Sendable {
     static let shared = KeepAlive()
-    private let held = Mutex<[any AnyObject & Sendable]>([])
+    private let held = Locked<[any AnyObject & Sendable]>([])
     func hold(_ object: any AnyObject & Sendable) { held.withLock { $0.append(object) } }
-}
-
-/// Counts calls, for callbacks that must (or must not) run.
-final class Counter: Sendable {
-    private let count = Mutex(0)
-    func increment() { count.withLock { $0 += 1 } }
-    var value: Int { count.withLock { $0 } }
-}
-
-/// Records diagnostics events; install it inside a `.serialized` suite only, and reset the handler after.
-final class DiagnosticsRecorder: Sendable {
-    private let events = Mutex<[DeferredDiagnostics.Event]>([])
-
-    func install() {
-        DeferredDiagnostics.setHandler { [self] event in events.withLock { $0.append(event) } }
-    }
-
-    /// Unhandled-error events for Deferreds created in the calling test file.
-    func unhandled(fileID: String = #fileID) -> [DeferredDiagnostics.Event] {
-        events.withLock { $0 }.filter { event in
-            if case .unhandledError = event.kind { return event.site.fileID == fileID }
-            return false
-        }
-    }
 }

@@ -1,12 +1,11 @@
 @testable import DeferredKit
-import Synchronization
 import Testing
 
 @Suite("Combinators: DeferredListObserver")
 struct CombinatorsDeferredListObserverTests {
     @Test func observersHearIndexAndResultAsEachCompletes() {
         let list = DeferredListObserver<Int>()
-        let heard = Mutex<[(Int, Int?)]>([])
+        let heard = Locked<[(Int, Int?)]>([])
         list.observe { index, result in heard.withLock { $0.append((index, try? result.get())) } }
         let a = Deferred<Int>(), b = Deferred<Int>()
         #expect(list.append(a) == 0)
@@ -31,7 +30,7 @@ struct CombinatorsDeferredListObserverTests {
 
     @Test func pendingCountAndHistoryAlreadyIncludeTheEventObserversHear() {
         let list = DeferredListObserver<Int>(maintainHistory: true)
-        let seen = Mutex<[(pending: Int, history: Int)]>([])
+        let seen = Locked<[(pending: Int, history: Int)]>([])
         list.observe { _, _ in seen.withLock { $0.append((list.pendingCount, list.history.count)) } }
         let a = Deferred<Int>(), b = Deferred<Int>()
         list.append(a)

@@ -1,5 +1,4 @@
 @testable import DeferredKit
-import Synchronization
 import Testing
 
 @Suite("Combinators: ReducingFuture")
@@ -9,7 +8,7 @@ struct CombinatorsReducingFutureTests {
         let reducing = ReducingFuture<Int> { values in calls.increment(); return values.reduce(0, +) }
         reducing.complete()
         #expect(reducing.deferred.result.map { try? $0.get() } == .some(.some(nil)))
-        #expect(calls.value == 0)
+        #expect(calls.count == 0)
     }
 
     @Test func oneItemGivesThatItemWithoutCallingTheReducer() {
@@ -18,11 +17,11 @@ struct CombinatorsReducingFutureTests {
         reducing.put(42)
         reducing.complete()
         #expect(valueOf(reducing.deferred) == .some(42))
-        #expect(calls.value == 0)
+        #expect(calls.count == 0)
     }
 
     @Test func reducesInBatchesOfBatchSize() {
-        let batches = Mutex<[Int]>([])
+        let batches = Locked<[Int]>([])
         let reducing = ReducingFuture<Int>(batchSize: 3) { values in
             batches.withLock { $0.append(values.count) }
             return values.reduce(0, +)
@@ -35,7 +34,7 @@ struct CombinatorsReducingFutureTests {
     }
 
     @Test func reducerMayReturnADeferred() {
-        let pendingReductions = Mutex<[Deferred<Int>]>([])
+        let pendingReductions = Locked<[Deferred<Int>]>([])
         let reducing = ReducingFuture<Int>(batchSize: 2) { (values: [Int]) -> Deferred<Int> in
             let d = Deferred<Int>()
             pendingReductions.withLock { $0.append(d) }
