@@ -47,9 +47,11 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
             precondition(!isClosed, "QueueFuture.add(_:) called after complete() or fail(_:)")
             pending += 1
         }
-        input.addDependent(dependentID) { [self] _ in
+        // `input` is captured weakly: a strong capture would keep a dropped, never-completing input alive
+        // through its own observer list. While its observers run, it is alive.
+        input.addDependent(dependentID) { [self, weak input] _ in
             // Runs once `input` is complete: it is now a ready entry.
-            channel.push(input)
+            if let input { channel.push(input) }
             let finishNow = lock.withLock { () -> Bool in
                 pending -= 1
                 return isClosed && failure == nil && pending == 0

@@ -56,6 +56,7 @@ struct CombinatorsAllTests {
         let list = Deferred.all([d1, d2])
         let typed: Deferred<[Int]> = list
         #expect(valueOf(typed) == [1, 2])
+        #expect(valueOf(Deferred<Int>.all([d1, d2])) == [1, 2])   // the benchmark's spelling
     }
 
     // MARK: Failing fast
