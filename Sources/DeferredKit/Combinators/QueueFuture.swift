@@ -24,6 +24,7 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
     private var pending = 0
     private var isClosed = false
     private var failure: (any Error)?
+    private var inputs = PendingInputs<Value>()
     private let channel = ResultChannel<Value>()
 
     /// Creates an empty queue.
@@ -43,19 +44,22 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
     /// queue.add(fetch(url))
     /// ```
     public func add(_ input: Deferred<Value>) {
-        lock.withLock {
+        let index = lock.withLock { () -> Int in
             precondition(!isClosed, "QueueFuture.add(_:) called after complete() or fail(_:)")
             pending += 1
+            return inputs.add(input)
         }
         // `input` is captured weakly: a strong capture would keep a dropped, never-completing input alive
         // through its own observer list. While its observers run, it is alive.
         input.addDependent(dependentID) { [self, weak input] _ in
-            // Runs once `input` is complete: it is now a ready entry.
-            if let input { channel.push(input) }
-            let finishNow = lock.withLock { () -> Bool in
+            let (deliver, finishNow) = lock.withLock { () -> (Bool, Bool) in
+                let deliver = inputs.isPending(index)
+                inputs.settle(index)
                 pending -= 1
-                return isClosed && failure == nil && pending == 0
+                return (deliver, isClosed && failure == nil && pending == 0)
             }
+            // Runs once `input` is complete: it is now a ready entry (unless we withdrew from it).
+            if deliver, let input { channel.push(input) }
             if finishNow { channel.finish() }
         }
     }
@@ -86,18 +90,20 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
     }
 
     /// Ends the queue with `error`: results already ready are delivered, then iteration throws `error`.
-    /// Results of inputs still pending are dropped.
+    /// The queue withdraws from the inputs still pending (each one nobody else wants is cancelled).
     ///
     /// ```swift
     /// queue.fail(QueryAborted())
     /// ```
     public func fail(_ error: any Error) {
-        lock.withLock {
+        let pendingInputs = lock.withLock { () -> [Deferred<Value>] in
             precondition(!isClosed, "QueueFuture.fail(_:) called after complete() or fail(_:)")
             isClosed = true
             failure = error
+            return inputs.takeForWithdrawal()
         }
         channel.finish(throwing: error)
+        for input in pendingInputs { _ = input.withdrawDependent(dependentID) }
     }
 
     // MARK: Iterating

@@ -33,6 +33,7 @@ public final class ReducingFuture<Value: Sendable>: @unchecked Sendable {
     private var pending = 0
     private var isClosed = false
     private var isDecided = false
+    private var inputs = PendingInputs<Value>()
 
     /// Creates a collector whose reducer returns a Deferred (for example, a tasklet).
     ///
@@ -46,7 +47,15 @@ public final class ReducingFuture<Value: Sendable>: @unchecked Sendable {
         precondition(batchSize >= 2, "ReducingFuture: batchSize must be at least 2 (got \(batchSize))")
         self.batchSize = batchSize
         self.reducer = reducer
-        deferred = Deferred<Value?>(file: file, line: line)
+        let withdrawal = Withdrawal()
+        deferred = Deferred<Value?>(file: file, line: line) { _ in withdrawal.target?.withdrawFromPending() }
+        withdrawal.target = self
+    }
+
+    /// Lets `deferred`'s canceller reach this collector without a reference cycle.
+    private final class Withdrawal: @unchecked Sendable {
+        // Set once in `init`, before `deferred` can be shared.
+        weak var target: ReducingFuture?
     }
 
     /// Creates a collector with a synchronous reducer; an error it throws rejects `deferred`.
@@ -109,7 +118,8 @@ public final class ReducingFuture<Value: Sendable>: @unchecked Sendable {
         perform(step)
     }
 
-    /// Rejects `deferred` with `error` now; later results are ignored.
+    /// Rejects `deferred` with `error` now and withdraws from the inputs still pending (each one nobody
+    /// else wants is cancelled). Cancelling `deferred` also withdraws from them.
     ///
     /// ```swift
     /// total.fail(ShardLost())
@@ -121,6 +131,12 @@ public final class ReducingFuture<Value: Sendable>: @unchecked Sendable {
             isDecided = true
         }
         deferred.settle(.failure(error))
+        withdrawFromPending()
+    }
+
+    private func withdrawFromPending() {
+        let pendingInputs = lock.withLock { inputs.takeForWithdrawal() }
+        for input in pendingInputs { _ = input.withdrawDependent(dependentID) }
     }
 
     // MARK: Reducing
@@ -132,8 +148,11 @@ public final class ReducingFuture<Value: Sendable>: @unchecked Sendable {
     }
 
     private func follow(_ input: Deferred<Value>) {
+        let (index, withdrawn) = lock.withLock { (inputs.add(input), inputs.hasWithdrawn) }
+        defer { if withdrawn { _ = input.withdrawDependent(dependentID) } }
         input.addDependent(dependentID) { [self] result in
             let step = lock.withLock { () -> Step in
+                inputs.settle(index)
                 pending -= 1
                 if isDecided { return .wait }
                 switch result {
@@ -173,6 +192,7 @@ public final class ReducingFuture<Value: Sendable>: @unchecked Sendable {
             follow(reducer(batch))
         case .finish(let result):
             deferred.settle(result)
+            withdrawFromPending()
         }
     }
 }

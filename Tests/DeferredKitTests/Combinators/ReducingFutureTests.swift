@@ -74,3 +74,35 @@ struct CombinatorsReducingFutureTests {
         #expect(errorOf(reducing.deferred) as? TestError == TestError(3))
     }
 }
+
+@Suite("Combinators: collectors withdraw")
+struct CombinatorsCollectorWithdrawalTests {
+    @Test func reducingFutureFailureWithdrawsFromPendingInputs() {
+        let reducing = ReducingFuture<Int> { $0.reduce(0, +) }
+        let pending = Deferred<Int>()
+        reducing.add(pending)
+        reducing.add(.rejected(TestError(1)))
+        #expect(errorOf(reducing.deferred) as? TestError == TestError(1))
+        #expect(isCancelled(pending))
+    }
+
+    @Test func cancellingReducingFutureWithdrawsFromPendingInputs() {
+        let reducing = ReducingFuture<Int> { $0.reduce(0, +) }
+        let pending = Deferred<Int>()
+        let shared = wantedElsewhere(Deferred<Int>())
+        reducing.add(pending)
+        reducing.add(shared)
+        reducing.deferred.cancel()
+        #expect(isCancelled(reducing.deferred))
+        #expect(isCancelled(pending))
+        #expect(!shared.isComplete)
+    }
+
+    @Test func queueFutureFailWithdrawsFromPendingInputs() {
+        let queue = QueueFuture<Int>()
+        let pending = Deferred<Int>()
+        queue.add(pending)
+        queue.fail(TestError(2))
+        #expect(isCancelled(pending))
+    }
+}
