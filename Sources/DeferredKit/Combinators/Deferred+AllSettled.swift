@@ -41,11 +41,16 @@ public struct FirstError: Error, CustomStringConvertible {
     public let error: any Error
 
     /// Creates the error.
+    ///
+    /// ```swift
+    /// throw FirstError(index: 2, error: URLError(.timedOut))
+    /// ```
     public init(index: Int, error: any Error) {
         self.index = index
         self.error = error
     }
 
+    /// "input 2 failed first: …".
     public var description: String { "input \(index) failed first: \(error)" }
 }
 

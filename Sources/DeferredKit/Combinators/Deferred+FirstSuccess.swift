@@ -35,10 +35,15 @@ public struct AllFailedError: Error, CustomStringConvertible {
     public let errors: [any Error]
 
     /// Creates the error.
+    ///
+    /// ```swift
+    /// throw AllFailedError(errors: [cacheMiss, diskMiss])
+    /// ```
     public init(errors: [any Error]) {
         self.errors = errors
     }
 
+    /// "all 3 inputs failed: …", or "there were no inputs".
     public var description: String {
         errors.isEmpty
             ? "there were no inputs"

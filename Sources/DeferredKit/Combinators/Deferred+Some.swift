@@ -39,12 +39,17 @@ public struct NotEnoughSuccessesError: Error, CustomStringConvertible {
     public let failures: [(index: Int, error: any Error)]
 
     /// Creates the error.
+    ///
+    /// ```swift
+    /// throw NotEnoughSuccessesError(required: 2, succeeded: 1, failures: [(0, timeout)])
+    /// ```
     public init(required: Int, succeeded: Int, failures: [(index: Int, error: any Error)]) {
         self.required = required
         self.succeeded = succeeded
         self.failures = failures
     }
 
+    /// "2 successes required, 1 reached, 2 inputs failed".
     public var description: String {
         "\(required) successes required, \(succeeded) reached, \(failures.count) inputs failed"
     }

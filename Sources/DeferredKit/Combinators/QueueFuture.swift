@@ -16,7 +16,9 @@
 /// for try await result in downloads { show(result) }   // fastest first
 /// ```
 public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Sendable {
+    /// Each element is one input's result.
     public typealias Element = Result<Value, any Error>
+    /// The iterator, shared with the other ndb queue.
     public typealias AsyncIterator = ResultChannelIterator<Value>
 
     // Every stored property below is guarded by `lock`.
@@ -108,7 +110,11 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
 
     // MARK: Iterating
 
-    /// An iterator over the results, in completion order.
+    /// An iterator over the results (usually made by `for try await`), in completion order.
+    ///
+    /// ```swift
+    /// var results = queue.makeAsyncIterator()
+    /// ```
     public func makeAsyncIterator() -> ResultChannelIterator<Value> {
         ResultChannelIterator(channel)
     }

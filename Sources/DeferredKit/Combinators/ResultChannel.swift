@@ -99,14 +99,24 @@ final class ResultChannel<Value: Sendable>: @unchecked Sendable {
 
 // MARK: - ResultChannelIterator
 
-/// Iterates a `ResultChannel`: each element is the result of the next entry.
+/// The iterator of `QueueFuture` and `SerialQueueFuture`: each element is the result of the next input.
+///
+/// ```swift
+/// var results = queue.makeAsyncIterator()
+/// while let result = try await results.next() { print(result) }
+/// ```
 public struct ResultChannelIterator<Value: Sendable>: AsyncIteratorProtocol {
     @usableFromInline let channel: ResultChannel<Value>
 
     @usableFromInline
     init(_ channel: ResultChannel<Value>) { self.channel = channel }
 
-    /// The next result; `nil` after `complete()`; throws the `fail(_:)` error after the remaining results.
+    /// The next result, waiting for it if needed; `nil` after `complete()`; throws the `fail(_:)` error
+    /// after the remaining results. A cancelled wait throws `CancellationError` and loses no result.
+    ///
+    /// ```swift
+    /// if let first = try await results.next() { print(first) }
+    /// ```
     public mutating func next() async throws -> Result<Value, any Error>? {
         guard let entry = try await channel.take().value else { return nil }
         return await entry.settled

@@ -15,7 +15,9 @@
 /// for try await row in rows { print(try row.get()) }   // page order
 /// ```
 public final class SerialQueueFuture<Value: Sendable>: AsyncSequence, @unchecked Sendable {
+    /// Each element is one input's result.
     public typealias Element = Result<Value, any Error>
+    /// The iterator, shared with the other ndb queue.
     public typealias AsyncIterator = ResultChannelIterator<Value>
 
     // Guarded by `lock`.
@@ -88,7 +90,7 @@ public final class SerialQueueFuture<Value: Sendable>: AsyncSequence, @unchecked
 
     // MARK: Iterating
 
-    /// An iterator over the results, in the order added.
+    /// An iterator over the results (usually made by `for try await`), in the order added.
     public func makeAsyncIterator() -> ResultChannelIterator<Value> {
         ResultChannelIterator(channel)
     }
