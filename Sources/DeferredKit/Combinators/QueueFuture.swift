@@ -54,14 +54,18 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
         // `input` is captured weakly: a strong capture would keep a dropped, never-completing input alive
         // through its own observer list. While its observers run, it is alive.
         input.addDependent(dependentID) { [self, weak input] _ in
-            let (deliver, finishNow) = lock.withLock { () -> (Bool, Bool) in
-                let deliver = inputs.isPending(index)
-                inputs.settle(index)
-                pending -= 1
-                return (deliver, isClosed && failure == nil && pending == 0)
-            }
             // Runs once `input` is complete: it is now a ready entry (unless we withdrew from it).
+            let deliver = lock.withLock { () -> Bool in
+                defer { inputs.settle(index) }
+                return inputs.isPending(index)
+            }
             if deliver, let input { channel.push(input) }
+            // Only after the push may the count drop: the last input's thread ends the channel, and an
+            // entry pushed after the end would be dropped.
+            let finishNow = lock.withLock { () -> Bool in
+                pending -= 1
+                return isClosed && failure == nil && pending == 0
+            }
             if finishNow { channel.finish() }
         }
     }

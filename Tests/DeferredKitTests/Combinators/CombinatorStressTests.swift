@@ -54,7 +54,7 @@ struct CombinatorsStressTests {
     }
 
     @Test func queueFedFromManyThreadsDeliversEachResultOnce() async throws {
-        for _ in 0..<50 {
+        for _ in 0..<200 {
             let queue = QueueFuture<Int>()
             let inputs = (0..<40).map { _ in Deferred<Int>() }
             for d in inputs { queue.add(d) }
