@@ -203,10 +203,12 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
             }
             storedResult = result
             upstream = .completed(at: site)
+            // Passive observers (pools, event channels) run, but do not count as receiving an error.
+            if case .failure(let error) = result, dependentCount == 0,
+               !flags.contains(.hasPermanentDependent), !(error is CancellationError) {
+                flags.insert(.errorUnobserved)
+            }
             if observers.isEmpty {
-                if case .failure(let error) = result, !(error is CancellationError) {
-                    flags.insert(.errorUnobserved)
-                }
                 return .completed
             }
             flags.insert(.firing)
@@ -274,7 +276,9 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     func addObserver(_ observer: Observer<Value>) {
         let runNow = lock.withLock { () -> Result<Value, any Error>? in
             if let result = storedResult {
-                flags.remove(.errorUnobserved)
+                if observer.dependent != Observer<Value>.passive {
+                    flags.remove(.errorUnobserved)
+                }
                 if flags.contains(.firing) {
                     observers.append(observer)  // runs after the observers that are running now
                     return nil

@@ -59,6 +59,20 @@ struct DiagnosticsTests {
         #expect(DiagnosticsSpy.unhandledErrors(atLine: errorLine).count == 1)
     }
 
+    @Test func aPassiveObserverDoesNotCountAsReceivingTheError() {
+        DiagnosticsSpy.install()
+        do {
+            let d = Deferred<Int>()
+            d.addPassiveObserver { _ in }  // e.g. a pool tracking it: no interest, no handling
+            d.reject(TestError(1006))
+        }
+        do {
+            let d = Deferred<Int>.rejected(TestError(1006))
+            d.addPassiveObserver { _ in }
+        }
+        #expect(DiagnosticsSpy.unhandledErrors(withID: 1006).count == 2)
+    }
+
     @Test func eventsDescribeTheKindAndTheSite() {
         let site = CallSite("Mod/File.swift", 12)
         let event = DeferredDiagnostics.Event(kind: .completedTwice, site: site, firstCompletionSite: CallSite("Mod/File.swift", 10))
