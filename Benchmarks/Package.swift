@@ -11,14 +11,11 @@
 
 import PackageDescription
 
-// TEMPORARY: lets the harness be developed against a stand-in before the core compiles.
-let libraryPath = Context.environment["DEFERREDKIT_BENCH_LIBRARY_PATH"] ?? ".."
-
 let package = Package(
     name: "DeferredKitBenchmarks",
-    platforms: [.macOS(.v15)],
+    platforms: [.macOS(.v26)],
     dependencies: [
-        .package(name: "DeferredKit", path: libraryPath),
+        .package(name: "DeferredKit", path: ".."),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/OpenCombine/OpenCombine", exact: "0.14.0"),
     ],
@@ -39,10 +36,10 @@ let package = Package(
             ],
             swiftSettings: [
                 .swiftLanguageMode(.v6),
-                // Cases for APIs from later issues; remove a line to leave
-                // those cases out of the build if the API is not there yet.
-                .define("DEFERREDKIT_COMBINATORS"),  // Deferred.all  (CasesCombinators.swift)
-                .define("DEFERREDKIT_LOCK"),         // DeferredLock  (CasesLock.swift)
+                // Cases for APIs from later issues are compiled only when
+                // their condition is defined; uncomment once the API exists.
+                // .define("DEFERREDKIT_COMBINATORS"),  // Deferred.all  (CasesCombinators.swift)
+                .define("DEFERREDKIT_LOCK"),            // DeferredLock  (CasesLock.swift)
             ],
             linkerSettings: [
                 // Export the interposed malloc symbols so shared libraries

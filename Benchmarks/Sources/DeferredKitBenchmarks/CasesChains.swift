@@ -31,13 +31,13 @@ private func mapChain(_ length: Int) -> BenchCase {
             },
             .baseline("NIO map") { n in
                 withEmbeddedLoop { loop in
-                for _ in 0 ..< n {
-                    let root = loop.makePromise(of: Int.self)
-                    var f = root.futureResult
-                    for _ in 0 ..< length { f = f.map { $0 &+ 1 } }
-                    f.whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
-                    root.succeed(0)
-                }
+                    for _ in 0 ..< n {
+                        let root = loop.makePromise(of: Int.self)
+                        var f = root.futureResult
+                        for _ in 0 ..< length { f = f.map { $0 &+ 1 } }
+                        f.whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
+                        root.succeed(0)
+                    }
                 }
                 checkChain(n, length)
             },
@@ -66,13 +66,13 @@ private func flatMapChain(_ length: Int) -> BenchCase {
             },
             .baseline("NIO flatMap") { n in
                 withEmbeddedLoop { loop in
-                for _ in 0 ..< n {
-                    let root = loop.makePromise(of: Int.self)
-                    var f = root.futureResult
-                    for _ in 0 ..< length { f = f.flatMap { loop.makeSucceededFuture($0 &+ 1) } }
-                    f.whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
-                    root.succeed(0)
-                }
+                    for _ in 0 ..< n {
+                        let root = loop.makePromise(of: Int.self)
+                        var f = root.futureResult
+                        for _ in 0 ..< length { f = f.flatMap { loop.makeSucceededFuture($0 &+ 1) } }
+                        f.whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
+                        root.succeed(0)
+                    }
                 }
                 checkChain(n, length)
             },

@@ -34,14 +34,14 @@ private func allOver(_ count: Int) -> BenchCase {
             },
             .baseline("NIO whenAllSucceed") { n in
                 withEmbeddedLoop { loop in
-                for _ in 0 ..< n {
-                    var inputs: [EventLoopPromise<Int>] = []
-                    inputs.reserveCapacity(count)
-                    for _ in 0 ..< count { inputs.append(loop.makePromise(of: Int.self)) }
-                    let all = EventLoopFuture.whenAllSucceed(inputs.map(\.futureResult), on: loop)
-                    all.whenComplete { r in if case .success(let vs) = r { addArray(vs) } }
-                    for (i, p) in inputs.enumerated() { p.succeed(i) }
-                }
+                    for _ in 0 ..< n {
+                        var inputs: [EventLoopPromise<Int>] = []
+                        inputs.reserveCapacity(count)
+                        for _ in 0 ..< count { inputs.append(loop.makePromise(of: Int.self)) }
+                        let all = EventLoopFuture.whenAllSucceed(inputs.map(\.futureResult), on: loop)
+                        all.whenComplete { r in if case .success(let vs) = r { addArray(vs) } }
+                        for (i, p) in inputs.enumerated() { p.succeed(i) }
+                    }
                 }
                 checkArrays(n, count)
             },

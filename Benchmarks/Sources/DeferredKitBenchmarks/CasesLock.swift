@@ -43,12 +43,15 @@ private func uncontended() -> BenchCase {
 
 // MARK: - contended
 
-/// `tasks` tasks each do n acquire/increment/release rounds; ns/op is per
-/// acquire/release pair, so one iteration is `tasks` ops.
+/// `tasks` tasks each do n acquire/increment/yield/release rounds; ns/op is per
+/// acquire/release pair, so one iteration is `tasks` ops. The `Task.yield()`
+/// inside the critical section (paid by both contenders) lets the other tasks
+/// run and queue up, so the lock really has waiters; without it, cooperative
+/// scheduling would let each task finish its loop before the next one starts.
 private func contended(tasks: Int) -> BenchCase {
     BenchCase(
         name: "lock.contended-\(tasks)",
-        summary: "\(tasks) tasks each acquire, increment a shared counter, release",
+        summary: "\(tasks) tasks each acquire, increment a shared counter, Task.yield(), release",
         opsPerIteration: tasks, opName: "acquire",
         contenders: [
             .ours("DeferredKit DeferredLock") { n in
@@ -60,6 +63,7 @@ private func contended(tasks: Int) -> BenchCase {
                             for _ in 0 ..< n {
                                 try! await lock.acquire().value
                                 counter.value &+= 1
+                                await Task.yield()
                                 lock.release()
                             }
                         }
@@ -76,6 +80,7 @@ private func contended(tasks: Int) -> BenchCase {
                             for _ in 0 ..< n {
                                 await lock.acquire()
                                 counter.value &+= 1
+                                await Task.yield()
                                 await lock.release()
                             }
                         }

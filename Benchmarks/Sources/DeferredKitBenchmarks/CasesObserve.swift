@@ -38,11 +38,11 @@ private func pendingObserveResolve() -> BenchCase {
             },
             .baseline("NIO EventLoopPromise") { n in
                 withEmbeddedLoop { loop in
-                for i in 0 ..< n {
-                    let p = loop.makePromise(of: Int.self)
-                    p.futureResult.whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
-                    p.succeed(i)
-                }
+                    for i in 0 ..< n {
+                        let p = loop.makePromise(of: Int.self)
+                        p.futureResult.whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
+                        p.succeed(i)
+                    }
                 }
                 checkAccumulator(n)
             },
@@ -73,9 +73,9 @@ private func resolvedObserve() -> BenchCase {
             },
             .baseline("NIO makeSucceededFuture") { n in
                 withEmbeddedLoop { loop in
-                for i in 0 ..< n {
-                    loop.makeSucceededFuture(i).whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
-                }
+                    for i in 0 ..< n {
+                        loop.makeSucceededFuture(i).whenComplete { r in if case .success(let v) = r { Accumulator.shared.add(v) } }
+                    }
                 }
                 checkAccumulator(n)
             },
@@ -100,11 +100,11 @@ private func pendingMemory() -> BenchCase {
             },
             .baseline("NIO EventLoopPromise") { n in
                 withEmbeddedLoop { loop in
-                var keep: [EventLoopPromise<Int>] = []
-                keep.reserveCapacity(n)
-                for _ in 0 ..< n { keep.append(loop.makePromise(of: Int.self)) }
-                verify(keep.count, n, "kept promises")
-                blackHole(keep)
+                    var keep: [EventLoopPromise<Int>] = []
+                    keep.reserveCapacity(n)
+                    for _ in 0 ..< n { keep.append(loop.makePromise(of: Int.self)) }
+                    verify(keep.count, n, "kept promises")
+                    blackHole(keep)
                 }
             },
         ],

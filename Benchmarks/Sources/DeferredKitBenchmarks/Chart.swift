@@ -9,12 +9,13 @@ enum ScalingChart {
     /// Renders every series side by side; DeferredKit is drawn thicker.
     static func svg(_ summaries: [ScalingSummary], machine: MachineInfo) -> String {
         let panelW = 420.0, panelH = 320.0, margin = (l: 70.0, r: 20.0, t: 40.0, b: 110.0)
-        let width = Double(max(1, summaries.count)) * (panelW + margin.l + margin.r)
-        let height = panelH + margin.t + margin.b + 30
+        let width = max(640, Double(max(1, summaries.count)) * (panelW + margin.l + margin.r))
+        let height = panelH + margin.t + margin.b + 46
         var s = """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="10" y="\(Int(height) - 10)" fill="#555">\(escape("DeferredKit benchmarks, \(machine.text). Log-log; a slope-1 line is linear scaling."))</text>
+        <text x="10" y="\(Int(height) - 26)" fill="#555">\(escape("DeferredKit benchmarks: \(machine.text)"))</text>
+        <text x="10" y="\(Int(height) - 10)" fill="#555">Time per whole run vs input size, log-log: a line parallel to the grid diagonal (slope 1) is linear scaling.</text>
 
         """
         for (p, summary) in summaries.enumerated() {

@@ -67,7 +67,7 @@ struct BenchCase: Sendable {
     var opsPerIteration: Int = 1
     /// What an op is, for the table header ("op", "link", "input", ...).
     var opName: String = "op"
-    let contenders: [Contender]
+    var contenders: [Contender]
     var targets: [Target] = []
     var scaling: Scaling? = nil
     /// Whether ns/op is meaningful (false for pure memory cases).
@@ -124,26 +124,27 @@ struct CaseResult: Sendable, Codable {
 struct Runner {
     struct Config {
         /// Wall time one timed batch should take.
-        var batchNanoseconds: UInt64 = 20_000_000
-        var minRounds = 7
-        var maxRounds = 31
+        var batchNanoseconds: UInt64 = 30_000_000
+        var minRounds = 9
+        var maxRounds = 41
         /// Stop once every contender's running median moved less than this
         /// (relative) over the last `stabilityWindow` rounds.
         var stabilityTolerance = 0.01
         var stabilityWindow = 3
         /// After this much time in one case, stop at the next round ≥ minRounds.
-        var caseBudgetNanoseconds: UInt64 = 8_000_000_000
+        var caseBudgetNanoseconds: UInt64 = 25_000_000_000
 
         static let full = Config()
     }
 
     var config: Config
     var smoke: Bool
-    var log: (String) -> Void
+    /// When set, each contender runs once with this many iterations (profiling).
+    var fixedIterations: Int? = nil
 
     /// Runs one case end to end.
     func run(_ benchCase: BenchCase) async -> CaseResult {
-        if smoke { return await runSmoke(benchCase) }
+        if smoke || fixedIterations != nil { return await runOnce(benchCase, iterations: fixedIterations ?? 1) }
         let ops = Double(benchCase.opsPerIteration)
         let contenders = benchCase.contenders
 
@@ -194,17 +195,18 @@ struct Runner {
         return finish(benchCase, measurements)
     }
 
-    /// Smoke mode: one verified run and one counted run per contender.
-    private func runSmoke(_ benchCase: BenchCase) async -> CaseResult {
+    /// Smoke / profiling mode: one verified timed run and one counted run per contender.
+    private func runOnce(_ benchCase: BenchCase, iterations n: Int) async -> CaseResult {
         var measurements: [Measurement] = []
         for c in benchCase.contenders {
-            let t = await time(c, 1)
-            let delta = await AllocCounter.measure { await c.run(2) }
-            let denom = 2 * Double(benchCase.opsPerIteration)
+            let t = await time(c, n)
+            let counted = smoke ? 2 : n
+            let delta = await AllocCounter.measure { await c.run(counted) }
+            let denom = Double(counted) * Double(benchCase.opsPerIteration)
             measurements.append(Measurement(
                 contender: c.name, role: c.role,
-                nsPerOp: Double(t) / Double(benchCase.opsPerIteration),
-                spreadPercent: .nan, rounds: 1, iterationsPerBatch: 1,
+                nsPerOp: Double(t) / (Double(n) * Double(benchCase.opsPerIteration)),
+                spreadPercent: .nan, rounds: 1, iterationsPerBatch: n,
                 allocationsPerOp: Double(delta.allocations) / denom,
                 bytesPerOp: Double(delta.bytes) / denom,
                 samplesNsPerOp: []))
@@ -217,7 +219,8 @@ struct Runner {
             name: benchCase.name, summary: benchCase.summary, opName: benchCase.opName,
             opsPerIteration: benchCase.opsPerIteration, timed: benchCase.timed,
             scaling: benchCase.scaling, measurements: measurements, targets: [])
-        guard let ours = result.ours else { return result }
+        // Smoke / fixed-iteration timings are single runs: never judge them.
+        guard let ours = result.ours, !smoke, fixedIterations == nil else { return result }
         for target in benchCase.targets {
             guard let base = result.measurement(target.baseline) else {
                 fatalError("case \(benchCase.name): target refers to unknown contender \(target.baseline)")

@@ -18,6 +18,11 @@ struct Options {
     var list = false
     /// Shorter batches and fewer rounds (for iterating on the harness).
     var quick = false
+    /// Run each contender once with exactly this many iterations (for
+    /// profilers such as callgrind); timings are single runs.
+    var fixedIterations: Int?
+    /// Run only contenders whose name contains one of these (for profiling).
+    var contenderFilters: [String] = []
 
     static let usage = """
     usage: DeferredKitBenchmarks [options]
@@ -27,6 +32,8 @@ struct Options {
       --markdown P   write the results table as Markdown
       --smoke        run every case once at a tiny size and verify results (CI)
       --quick        shorter batches, fewer rounds (rough numbers)
+      --iterations N run each contender once with N iterations (for profiling)
+      --contender S  run only contenders whose name contains S (repeatable; for profiling)
       --list         list case names and exit
     """
 
@@ -43,14 +50,22 @@ struct Options {
             case "--json": o.jsonPath = value(a)
             case "--chart": o.chartPath = value(a)
             case "--markdown": o.markdownPath = value(a)
+            case "--contender": o.contenderFilters.append(value(a).lowercased())
             case "--smoke": o.smoke = true
             case "--quick": o.quick = true
+            case "--iterations":
+                guard let n = Int(value(a)), n > 0 else { fail("--iterations needs a positive integer") }
+                o.fixedIterations = n
             case "--list": o.list = true
             case "-h", "--help": print(usage); exit(0)
             default: fail("unknown argument \(a)")
             }
         }
         return o
+    }
+
+    func selectsContender(_ name: String) -> Bool {
+        contenderFilters.isEmpty || contenderFilters.contains { name.lowercased().contains($0) }
     }
 
     func selects(_ name: String) -> Bool {

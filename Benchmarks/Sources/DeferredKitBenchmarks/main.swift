@@ -5,7 +5,16 @@ import CMallocCounter
 import Foundation
 
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
-let cases = allCases(smoke: options.smoke).filter { options.selects($0.name) }
+let cases = allCases(smoke: options.smoke).filter { options.selects($0.name) }.compactMap { c -> BenchCase? in
+    var c = c
+    let kept = c.contenders.filter { options.selectsContender($0.name) }
+    if kept.count != c.contenders.count {
+        let names = Set(kept.map(\.name))
+        c.targets = c.targets.filter { names.contains($0.baseline) }
+    }
+    c.contenders = kept
+    return c.contenders.isEmpty ? nil : c
+}
 
 if options.list {
     for c in cases { print("\(c.name)  —  \(c.summary)") }
@@ -24,7 +33,8 @@ if options.quick {
     config.minRounds = 5
     config.maxRounds = 9
 }
-let runner = Runner(config: config, smoke: options.smoke) { print($0) }
+var runner = Runner(config: config, smoke: options.smoke)
+runner.fixedIterations = options.fixedIterations
 let machine = MachineInfo.current()
 print("DeferredKit benchmarks — \(options.smoke ? "SMOKE (tiny sizes, timings meaningless)" : options.quick ? "quick" : "full") — \(machine.text)")
 

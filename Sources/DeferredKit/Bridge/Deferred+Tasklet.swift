@@ -38,7 +38,7 @@ extension Deferred {
             }
         }
         lock.withLock {
-            if storedResult == nil { upstream = .producer(cancel: { task.cancel() }) }
+            if !hasResult { upstream = .producer(cancel: { task.cancel() }) }
         }
     }
 

@@ -108,7 +108,7 @@ extension Deferred: CancelNode {
     @usableFromInline
     func markCancelRequested() -> Bool {
         lock.withLock {
-            if storedResult != nil || flags.contains(.cancelRequested) { return false }
+            if hasResult || flags.contains(.cancelRequested) { return false }
             flags.insert(.cancelRequested)
             return true
         }
@@ -142,7 +142,7 @@ extension Deferred: CancelNode {
     func settleCancel(removing dependent: UInt?, force: Bool) -> Any? {
         guard force else { return nil }
         let (removed, fire) = lock.withLock { () -> (Observer<Value>?, Bool) in
-            if storedResult != nil { return (nil, false) }
+            if hasResult { return (nil, false) }
             var removed: Observer<Value>?
             if let dependent, let observer = observers.remove(dependent: dependent) {
                 dependentCount -= 1
@@ -164,7 +164,7 @@ extension Deferred: CancelNode {
     @usableFromInline
     func withdraw(dependent: UInt) -> WithdrawOutcome {
         lock.withLock {
-            if storedResult != nil { return .settled }
+            if hasResult { return .settled }
             guard observers.contains(dependent: dependent) else { return .settled }
             if dependentCount == 1, !flags.contains(.hasPermanentDependent), !flags.contains(.cancelRequested) {
                 flags.insert(.cancelRequested)

@@ -172,7 +172,7 @@ extension Deferred {
 
     /// Makes this derived Deferred complete like `inner` (the `flatMap` hand-off), and moves its
     /// cancellation target from the original source to `inner`.
-    @usableFromInline
+    @inlinable
     func follow(_ inner: Deferred<Value>) {
         if inner === self {
             settle(.failure(DeferredCycleError()))
@@ -181,7 +181,7 @@ extension Deferred {
         let me = dependentID
         inner.addDependent(me) { [self] result in settle(result) }
         let cancelled = lock.withLock { () -> Bool in
-            if storedResult != nil { return false }
+            if hasResult { return false }
             upstream = .source(WeakCancelNode(inner))
             return flags.contains(.cancelRequested)
         }

@@ -16,13 +16,21 @@
 /// Cancellation follows interest: cancelling a derived Deferred or an awaiting task withdraws it from
 /// what it waits on, and the work itself is cancelled only when its last dependent has withdrawn.
 public final class Deferred<Value: Sendable>: @unchecked Sendable {
-    // Every stored property below is guarded by `lock`, except `creationSite`, which never changes.
+    // Every stored property below is guarded by `lock`, except `creationSite`, which never changes. The
+    // lock already makes every access exclusive, so the run-time exclusivity checks (about a third of the
+    // cost of create + observe + resolve) are switched off for these properties.
     @usableFromInline let lock = InternalLock()
-    @usableFromInline var flags: DeferredFlags
-    @usableFromInline var dependentCount: UInt32
-    @usableFromInline var storedResult: Result<Value, any Error>?
-    @usableFromInline var observers: ObserverList<Value>
-    @usableFromInline var upstream: Upstream
+    @exclusivity(unchecked) @usableFromInline var flags: DeferredFlags
+    @exclusivity(unchecked) @usableFromInline var dependentCount: UInt32
+    // The result, stored so that a deinit — which runs unspecialised — needs no run-time metadata lookup
+    // to destroy it: a value of up to 24 bytes lives inline and is destroyed with `Value`'s own metadata,
+    // a larger one in a box; the error is a plain existential. (`Result<Value, any Error>?` would cost two
+    // generic-metadata lookups per Deferred on the hot destruction path.)
+    @exclusivity(unchecked) @usableFromInline var valueWords: (UInt64, UInt64, UInt64)
+    @exclusivity(unchecked) @usableFromInline var valueBox: AnyObject?
+    @exclusivity(unchecked) @usableFromInline var storedError: (any Error)?
+    @exclusivity(unchecked) @usableFromInline var observers: ObserverList<Value>
+    @exclusivity(unchecked) @usableFromInline var upstream: DeferredUpstream
     @usableFromInline let creationSite: CallSite
 
     // MARK: Creating
@@ -37,7 +45,9 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     public init(file: StaticString = #fileID, line: UInt = #line) {
         flags = []
         dependentCount = 0
-        storedResult = nil
+        valueWords = (0, 0, 0)
+        valueBox = nil
+        storedError = nil
         observers = ObserverList()
         upstream = .none
         creationSite = CallSite(file, line)
@@ -60,9 +70,12 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     ) {
         flags = []
         dependentCount = 0
-        storedResult = nil
+        valueWords = (0, 0, 0)
+        valueBox = nil
+        storedError = nil
         observers = ObserverList()
-        upstream = .canceller(canceller)
+        // Kept type-erased so that the upstream's storage is not generic (see `DeferredUpstream`).
+        upstream = .canceller { object in canceller(unsafeDowncast(object, to: Deferred<Value>.self)) }
         creationSite = CallSite(file, line)
     }
 
@@ -71,10 +84,13 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     init(completedWith result: Result<Value, any Error>, site: CallSite) {
         flags = []
         dependentCount = 0
-        storedResult = result
+        valueWords = (0, 0, 0)
+        valueBox = nil
+        storedError = nil
         observers = ObserverList()
         upstream = .completed(at: site)
         creationSite = site
+        storedResult = result
         if case .failure(let error) = result, !(error is CancellationError) {
             flags.insert(.errorUnobserved)
         }
@@ -85,7 +101,9 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     init(derivedFrom source: any CancelNode, site: CallSite) {
         flags = []
         dependentCount = 0
-        storedResult = nil
+        valueWords = (0, 0, 0)
+        valueBox = nil
+        storedError = nil
         observers = ObserverList()
         upstream = .source(WeakCancelNode(source))
         creationSite = site
@@ -112,14 +130,22 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     }
 
     deinit {
-        // Only a Deferred that is still pending, or whose error nobody received, has work to do here.
-        if flags.contains(.errorUnobserved), case .failure(let error)? = storedResult {
-            DeferredDiagnostics.reportUnhandled(error, createdAt: creationSite)
+        if flags.contains(.hasValue) {
+            if Self.storesValueInline && !_isPOD(Value.self) {
+                _ = withUnsafeMutableBytes(of: &valueWords) { raw in
+                    raw.baseAddress!.assumingMemoryBound(to: Value.self).deinitialize(count: 1)
+                }
+            }
+            return
         }
-        if !observers.isEmpty {
+        if flags.contains(.errorUnobserved), let storedError {
+            DeferredDiagnostics.reportUnhandled(storedError, createdAt: creationSite)
+        }
+        if !flags.contains(.hasError), !observers.isEmpty {
             // A dropped pending chain: release the next links from a loop instead of recursively.
-            FiringLoop.release(observers.erasedCallbacks())
+            let erased = observers.erasedCallbacks()
             observers = ObserverList()
+            FiringLoop.release(consume erased)
         }
     }
 
@@ -170,17 +196,19 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     @inlinable
     func complete(_ result: Result<Value, any Error>, at site: CallSite, reportingTwice: Bool = true) -> Bool {
         let outcome = lock.withLock { () -> CompletionOutcome in
-            if storedResult != nil {
+            if hasResult {
                 if flags.contains(.cancelRequested) { return .ignored }
                 if case .completed(let first) = upstream { return .twice(first: first) }
                 return .twice(first: nil)
             }
             storedResult = result
             upstream = .completed(at: site)
+            // Passive observers (pools, event channels) run, but do not count as receiving an error.
+            if case .failure(let error) = result, dependentCount == 0,
+               !flags.contains(.hasPermanentDependent), !(error is CancellationError) {
+                flags.insert(.errorUnobserved)
+            }
             if observers.isEmpty {
-                if case .failure(let error) = result, !(error is CancellationError) {
-                    flags.insert(.errorUnobserved)
-                }
                 return .completed
             }
             flags.insert(.firing)
@@ -224,7 +252,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// ```
     @inlinable
     public var isComplete: Bool {
-        lock.withLock { storedResult != nil }
+        lock.withLock { hasResult }
     }
 
     // MARK: Observing
@@ -248,7 +276,9 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     func addObserver(_ observer: Observer<Value>) {
         let runNow = lock.withLock { () -> Result<Value, any Error>? in
             if let result = storedResult {
-                flags.remove(.errorUnobserved)
+                if observer.dependent != Observer<Value>.passive {
+                    flags.remove(.errorUnobserved)
+                }
                 if flags.contains(.firing) {
                     observers.append(observer)  // runs after the observers that are running now
                     return nil
@@ -269,10 +299,68 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     }
 }
 
+// MARK: - Result storage
+
+extension Deferred {
+    /// Whether a value of this Deferred's type fits the inline words (otherwise it is boxed).
+    @inlinable
+    static var storesValueInline: Bool {
+        MemoryLayout<Value>.size <= MemoryLayout<(UInt64, UInt64, UInt64)>.size
+            && MemoryLayout<Value>.alignment <= MemoryLayout<UInt64>.alignment
+    }
+
+    /// Whether the Deferred is complete. Guarded by `lock`.
+    @inlinable
+    var hasResult: Bool { !flags.isDisjoint(with: [.hasValue, .hasError]) }
+
+    /// The result; set exactly once, from `nil`. Guarded by `lock`.
+    @inlinable
+    var storedResult: Result<Value, any Error>? {
+        get {
+            if flags.contains(.hasValue) {
+                if Self.storesValueInline {
+                    return .success(withUnsafeMutableBytes(of: &valueWords) { raw in
+                        raw.baseAddress!.assumingMemoryBound(to: Value.self).pointee
+                    })
+                }
+                return .success(unsafeDowncast(valueBox!, to: ValueBox<Value>.self).value)
+            }
+            if let storedError { return .failure(storedError) }
+            return nil
+        }
+        set {
+            switch newValue {
+            case .success(let value)?:
+                if Self.storesValueInline {
+                    _ = withUnsafeMutableBytes(of: &valueWords) { raw in
+                        raw.baseAddress!.initializeMemory(as: Value.self, to: value)
+                    }
+                } else {
+                    valueBox = ValueBox(value)
+                }
+                flags.insert(.hasValue)
+            case .failure(let error)?:
+                storedError = error
+                flags.insert(.hasError)
+            case nil:
+                preconditionFailure("DeferredKit: a result cannot be cleared")
+            }
+        }
+    }
+}
+
+/// A value too large for a Deferred's inline words.
+@usableFromInline
+final class ValueBox<Value> {
+    @usableFromInline let value: Value
+    @inlinable init(_ value: Value) { self.value = value }
+}
+
 // MARK: - Running observers
 
-extension Deferred: Drainable {
-    @usableFromInline
+extension Deferred {
+    /// Runs the observers, including any added while they run, then clears the firing mark.
+    @inlinable
     func drainObservers() {
         while true {
             let batch = lock.withLock { () -> (ObserverList<Value>, Result<Value, any Error>)? in
@@ -291,21 +379,6 @@ extension Deferred: Drainable {
 // MARK: - State
 
 extension Deferred {
-    /// What a pending Deferred waits on, or where it was completed.
-    @usableFromInline
-    enum Upstream {
-        /// Nothing: cancelling just rejects.
-        case none
-        /// A user canceller, run once by `cancel()`.
-        case canceller(@Sendable (Deferred<Value>) -> Void)
-        /// Cancels the task that produces the result.
-        case producer(cancel: @Sendable () -> Void)
-        /// The Deferred this one was derived from (or, for `flatMap`, the inner one it now follows).
-        case source(WeakCancelNode)
-        /// Complete; where the first completion happened, for double-completion reports.
-        case completed(at: CallSite)
-    }
-
     @usableFromInline
     enum CompletionOutcome {
         case completedWithObservers
@@ -317,6 +390,24 @@ extension Deferred {
     /// The identity under which this Deferred observes the Deferred it was derived from.
     @inlinable
     var dependentID: UInt { UInt(bitPattern: ObjectIdentifier(self)) }
+}
+
+// MARK: - DeferredUpstream
+
+/// What a pending Deferred waits on, or where it was completed. Not generic, so that destroying it in
+/// the (unspecialised) deinit needs no run-time metadata lookup.
+@usableFromInline
+enum DeferredUpstream {
+    /// Nothing: cancelling just rejects.
+    case none
+    /// A user canceller, run once by `cancel()`.
+    case canceller(@Sendable (AnyObject) -> Void)
+    /// Cancels the task that produces the result.
+    case producer(cancel: @Sendable () -> Void)
+    /// The Deferred this one was derived from (or, for `flatMap`, the inner one it now follows).
+    case source(WeakCancelNode)
+    /// Complete; where the first completion happened, for double-completion reports.
+    case completed(at: CallSite)
 }
 
 // MARK: - DeferredFlags
@@ -337,4 +428,8 @@ struct DeferredFlags: OptionSet, Sendable {
     @usableFromInline static let hasPermanentDependent = DeferredFlags(rawValue: 1 << 3)
     /// Rejected with an error that no observer, derived Deferred, awaiter or `result` read received.
     @usableFromInline static let errorUnobserved = DeferredFlags(rawValue: 1 << 4)
+    /// Resolved: the value is stored.
+    @usableFromInline static let hasValue = DeferredFlags(rawValue: 1 << 5)
+    /// Rejected: the error is stored.
+    @usableFromInline static let hasError = DeferredFlags(rawValue: 1 << 6)
 }

@@ -6,13 +6,23 @@ import Musl
 import Darwin
 #endif
 
-// MARK: - Drainable
+// MARK: - FiringJob
 
-/// A completed Deferred whose observers are waiting to run.
+/// A completed Deferred whose observers wait to run, with a drain function specialised for its type.
+///
+/// The queue holds a plain function rather than a protocol existential: a protocol witness of a generic
+/// class runs unspecialised, paying a run-time metadata lookup for every generic type it touches, while
+/// this function is formed in (inlined, specialised) code that knows the Deferred's concrete type.
 @usableFromInline
-protocol Drainable: AnyObject {
-    /// Runs the observers, including any added while they run, then clears the firing mark.
-    func drainObservers()
+struct FiringJob {
+    @usableFromInline let deferred: AnyObject
+    @usableFromInline let drain: (AnyObject) -> Void
+
+    @inlinable
+    init(deferred: AnyObject, drain: @escaping (AnyObject) -> Void) {
+        self.deferred = deferred
+        self.drain = drain
+    }
 }
 
 // MARK: - FiringLoop
@@ -31,7 +41,7 @@ protocol Drainable: AnyObject {
 @usableFromInline
 final class FiringLoop {
     @usableFromInline var isRunning = false
-    @usableFromInline var queue: [(any Drainable)?] = []
+    @usableFromInline var queue: [FiringJob?] = []
     @usableFromInline var isReleasing = false
     @usableFromInline var graveyard: [[Any]] = []
 
@@ -70,10 +80,12 @@ final class FiringLoop {
 
     /// Runs the observers of `deferred` now, or after the observers that are running on this thread.
     @inlinable
-    static func fire(_ deferred: some Drainable) {
+    static func fire<Value>(_ deferred: Deferred<Value>) {
         let loop = current
         if loop.isRunning {
-            loop.queue.append(deferred)
+            loop.queue.append(FiringJob(deferred: deferred) { object in
+                unsafeDowncast(object, to: Deferred<Value>.self).drainObservers()
+            })
             return
         }
         loop.isRunning = true
@@ -91,7 +103,7 @@ final class FiringLoop {
             let next = queue[index]
             queue[index] = nil  // drop our reference as soon as it has fired
             index += 1
-            next?.drainObservers()
+            if let next { next.drain(next.deferred) }
         }
         if queue.capacity > 4096 {
             queue = []
@@ -103,9 +115,9 @@ final class FiringLoop {
     /// Releases the observers of a Deferred that is being deinitialised while still pending, without
     /// recursing into the next Deferred's `deinit`.
     @usableFromInline
-    static func release(_ callbacks: [Any]) {
+    static func release(_ callbacks: consuming [Any]) {
         let loop = current
-        loop.graveyard.append(callbacks)
+        loop.graveyard.append(consume callbacks)
         if loop.isReleasing { return }
         loop.isReleasing = true
         while let next = loop.graveyard.popLast() {

@@ -1,5 +1,3 @@
-import Synchronization
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -56,7 +54,7 @@ public enum DeferredDiagnostics {
     /// DeferredDiagnostics.setHandler { event in print(event) }
     /// ```
     public static func setHandler(_ handler: @escaping @Sendable (Event) -> Void) {
-        handlerBox.withLock { $0 = handler }
+        store.withLock { $0 = Handler(call: handler) }
     }
 
     /// Restores the default handler, which writes one line per event to standard error.
@@ -65,7 +63,7 @@ public enum DeferredDiagnostics {
     /// DeferredDiagnostics.resetHandler()
     /// ```
     public static func resetHandler() {
-        handlerBox.withLock { $0 = defaultHandler }
+        store.withLock { $0 = Handler(call: defaultHandler) }
     }
 
     /// The default handler: one line on standard error.
@@ -74,12 +72,28 @@ public enum DeferredDiagnostics {
         line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
     }
 
-    private static let handlerBox = Mutex<@Sendable (Event) -> Void>(defaultHandler)
+    // The closure is wrapped in a struct: a bare function stored in a generic container is re-wrapped in
+    // a reabstraction thunk on every store, and the thunks would nest.
+    private struct Handler: Sendable {
+        let call: @Sendable (Event) -> Void
+    }
+
+    /// The installed handler, behind the library's TSan-annotated lock.
+    private final class HandlerStore: @unchecked Sendable {
+        private let lock = InternalLock()
+        private var handler = Handler(call: DeferredDiagnostics.defaultHandler)
+
+        func withLock<R>(_ body: (inout Handler) -> R) -> R {
+            lock.withLock { body(&handler) }
+        }
+    }
+
+    private static let store = HandlerStore()
 
     @usableFromInline
     static func report(_ event: Event) {
-        let handler = handlerBox.withLock { $0 }
-        handler(event)
+        let handler = store.withLock { $0 }
+        handler.call(event)
     }
 
     @usableFromInline

@@ -1,0 +1,221 @@
+// MARK: - CombinationRule
+
+/// The decision logic of one combinator (`all`, `race`, …): a pure state machine, run under the
+/// combination's lock, that never calls user code.
+///
+/// The engine (`Combination`) owns the inputs, the cancellation and the withdrawal; a rule only says,
+/// for each input's result, whether the combined Deferred is now decided and with what.
+@usableFromInline
+protocol CombinationRule: SendableMetatype {
+    associatedtype Input: Sendable
+    associatedtype Output: Sendable
+
+    /// Called once, before any input is attached: a decision that needs no input (empty input, an
+    /// impossible `count`), or `nil`.
+    mutating func start() -> Result<Output, any Error>?
+
+    /// An input was attached at `index` (indices count up from 0).
+    mutating func slotAdded(at index: Int)
+
+    /// The input at `index` completed with `result`. Returns the decision, or `nil` to keep waiting.
+    mutating func receive(_ result: Result<Input, any Error>, at index: Int) -> Result<Output, any Error>?
+
+    /// No more inputs will be attached (only dynamic collectors such as `MultiFuture` call this).
+    mutating func close() -> Result<Output, any Error>?
+}
+
+extension CombinationRule {
+    @inlinable mutating func slotAdded(at index: Int) {}
+    @inlinable mutating func close() -> Result<Output, any Error>? { nil }
+}
+
+// MARK: - Combination
+
+/// The engine every combinator shares: attaches inputs, feeds their results to a `CombinationRule`,
+/// completes the output when the rule decides, and withdraws from every input still pending — once the
+/// output is decided, or when the output is cancelled.
+///
+/// Ownership is acyclic so that a dropped pending combination is freed: inputs hold their observers,
+/// which hold the combination and the output; the output's canceller holds the combination; the
+/// combination holds its inputs only weakly.
+///
+/// Each input is attached in two steps — register, then mark registered — so that a withdrawal that
+/// happens in between (another thread decided the output) is never lost: whichever step comes second
+/// sees the other and withdraws.
+@usableFromInline
+final class Combination<Rule: CombinationRule>: @unchecked Sendable {
+    @usableFromInline typealias Input = Rule.Input
+    @usableFromInline typealias Output = Rule.Output
+
+    @usableFromInline
+    enum SlotState: UInt8 {
+        /// Its observer is being registered.
+        case attaching
+        /// Its observer is registered and has not run.
+        case registered
+        /// Its observer ran.
+        case settled
+        /// We withdrew from it (its observer may still run, with a result its canceller supplied).
+        case withdrawn
+    }
+
+    @usableFromInline
+    struct Slot {
+        @usableFromInline weak var input: Deferred<Input>?
+        @usableFromInline var state: SlotState
+
+        @inlinable
+        init(input: Deferred<Input>) {
+            self.input = input
+            state = .attaching
+        }
+    }
+
+    // Every stored property below is guarded by `lock`.
+    @usableFromInline let lock = InternalLock()
+    @usableFromInline var rule: Rule
+    @usableFromInline var slots: [Slot] = []
+    /// The rule has decided; later results are ignored.
+    @usableFromInline var isDecided = false
+    /// We have withdrawn (decided or cancelled): inputs attached from now on are withdrawn at once.
+    @usableFromInline var isWithdrawing = false
+
+    @inlinable
+    init(_ rule: Rule, expectedCount: Int = 0) {
+        self.rule = rule
+        slots.reserveCapacity(expectedCount)
+    }
+
+    // MARK: Building
+
+    /// Makes the output Deferred of a combination: cancelling it withdraws from every pending input.
+    @inlinable
+    func makeOutput(file: StaticString, line: UInt) -> Deferred<Output> {
+        Deferred<Output>(file: file, line: line) { [self] output in
+            withdrawPending(dependent: output.dependentID)
+        }
+    }
+
+    /// Lets the rule decide before any input is attached.
+    @inlinable
+    func start(_ output: Deferred<Output>) {
+        let decision = lock.withLock { () -> Result<Output, any Error>? in
+            guard let decision = rule.start() else { return nil }
+            isDecided = true
+            isWithdrawing = true
+            return decision
+        }
+        if let decision { output.settle(decision) }
+    }
+
+    /// Attaches `input` as the next slot. Its result goes to the rule; if the output is already decided
+    /// or cancelled, we register (so that its error counts as handled) and withdraw at once.
+    @inlinable
+    func attach(_ input: Deferred<Input>, to output: Deferred<Output>) {
+        let index = lock.withLock { () -> Int in
+            let index = slots.count
+            slots.append(Slot(input: input))
+            rule.slotAdded(at: index)
+            return index
+        }
+        input.addDependent(output.dependentID) { [self] result in
+            receive(result, at: index, output: output)
+        }
+        let withdrawNow = lock.withLock { () -> Bool in
+            guard slots[index].state == .attaching else { return false }  // its observer already ran
+            if isWithdrawing {
+                slots[index].state = .withdrawn
+                slots[index].input = nil
+                return true
+            }
+            slots[index].state = .registered
+            return false
+        }
+        if withdrawNow {
+            _ = input.withdrawDependent(output.dependentID)
+        }
+    }
+
+    /// No more inputs will be attached.
+    @inlinable
+    func close(_ output: Deferred<Output>) {
+        let (decision, pending) = lock.withLock { () -> (Result<Output, any Error>?, [Deferred<Input>]) in
+            guard !isDecided, let decision = rule.close() else { return (nil, []) }
+            isDecided = true
+            return (decision, takePendingInputs())
+        }
+        if let decision {
+            output.settle(decision)
+            withdraw(from: pending, dependent: output.dependentID)
+        }
+    }
+
+    // MARK: Receiving
+
+    @inlinable
+    func receive(_ result: Result<Input, any Error>, at index: Int, output: Deferred<Output>) {
+        let (decision, pending) = lock.withLock { () -> (Result<Output, any Error>?, [Deferred<Input>]) in
+            slots[index].state = .settled
+            slots[index].input = nil
+            guard !isDecided, let decision = rule.receive(result, at: index) else { return (nil, []) }
+            isDecided = true
+            return (decision, takePendingInputs())
+        }
+        if let decision {
+            // Complete first, then withdraw: a canceller that supplies a value can no longer change it.
+            output.settle(decision)
+            withdraw(from: pending, dependent: output.dependentID)
+        }
+    }
+
+    // MARK: Withdrawing
+
+    /// The output was cancelled: withdraw from every pending input. Results their cancellers supply
+    /// still reach the rule, which may complete the output from them.
+    @inlinable
+    func withdrawPending(dependent: UInt) {
+        let pending = lock.withLock { takePendingInputs() }
+        withdraw(from: pending, dependent: dependent)
+    }
+
+    /// Under the lock: marks every registered slot withdrawn and returns its input (once).
+    @inlinable
+    func takePendingInputs() -> [Deferred<Input>] {
+        if isWithdrawing { return [] }
+        isWithdrawing = true
+        var pending: [Deferred<Input>] = []
+        for index in slots.indices where slots[index].state == .registered {
+            slots[index].state = .withdrawn
+            if let input = slots[index].input {
+                pending.append(input)
+            }
+            slots[index].input = nil
+        }
+        return pending
+    }
+
+    @inlinable
+    func withdraw(from pending: [Deferred<Input>], dependent: UInt) {
+        for input in pending {
+            _ = input.withdrawDependent(dependent)
+        }
+    }
+}
+
+// MARK: - Running a combination
+
+extension Combination {
+    /// Builds a combination over a fixed collection: start, attach every input in order, return the output.
+    @inlinable
+    static func run<C: Collection>(
+        _ rule: Rule, over inputs: C, file: StaticString, line: UInt
+    ) -> Deferred<Output> where C.Element == Deferred<Input> {
+        let combination = Combination(rule, expectedCount: inputs.count)
+        let output = combination.makeOutput(file: file, line: line)
+        combination.start(output)
+        for input in inputs {
+            combination.attach(input, to: output)
+        }
+        return output
+    }
+}

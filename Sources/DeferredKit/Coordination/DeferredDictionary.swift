@@ -1,0 +1,156 @@
+// MARK: - DeferredDictionary
+
+/// A dictionary whose lookups return Deferreds: looking up a key that is not there yet gives a Deferred
+/// that completes when the key is set.
+///
+/// It sits between a producer that fills entries in its own order and consumers that ask in theirs.
+/// Setting a key completes every waiter for it (in the order they asked); removing a key works as for a
+/// dictionary; cancelling one waiter removes just that waiter.
+///
+/// ```swift
+/// let users = DeferredDictionary<UserID, User>()
+/// users[42].whenComplete { print($0) }   // waits
+/// users.updateValue(alice, forKey: 42)   // prints success(alice)
+/// let bob = try await users.value(for: 7)
+/// ```
+public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
+    // `storage` and `waiters` are guarded by `lock`.
+    @usableFromInline let lock = InternalLock()
+    @usableFromInline var storage: [Key: Value]
+    @usableFromInline var waiters: [Key: WaiterQueue<Deferred<Value>>] = [:]
+
+    /// Creates a dictionary with the given entries.
+    ///
+    /// ```swift
+    /// let settings = DeferredDictionary<String, Int>(["retries": 3])
+    /// ```
+    public init(_ entries: [Key: Value] = [:]) {
+        storage = entries
+    }
+
+    // MARK: Looking up
+
+    /// A Deferred for the value of `key`: already resolved when the key is present, otherwise resolved
+    /// when the key is set.
+    ///
+    /// Cancelling a pending lookup removes just that waiter and rejects it with `CancellationError`.
+    ///
+    /// ```swift
+    /// dictionary["config"].map { parse($0) }
+    /// ```
+    public subscript(key: Key) -> Deferred<Value> {
+        lookup(key, file: #fileID, line: #line)
+    }
+
+    /// The same as the subscript, with the caller's location recorded for diagnostics.
+    ///
+    /// ```swift
+    /// let config = dictionary.deferredValue(for: "config")
+    /// ```
+    public func deferredValue(for key: Key, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Value> {
+        lookup(key, file: file, line: line)
+    }
+
+    /// The async form: the value of `key`, waiting until it is set.
+    ///
+    /// - Throws: `CancellationError` when the task is cancelled while waiting (the waiter is removed).
+    ///
+    /// ```swift
+    /// let config = try await dictionary.value(for: "config")
+    /// ```
+    public nonisolated(nonsending) func value(for key: Key) async throws -> Value {
+        try await lookup(key, file: #fileID, line: #line).value
+    }
+
+    @usableFromInline
+    enum Lookup { case present(Value), waiting(Deferred<Value>) }
+
+    @usableFromInline
+    func lookup(_ key: Key, file: StaticString, line: UInt) -> Deferred<Value> {
+        let outcome = lock.withLock { () -> Lookup in
+            if let value = storage[key] { return .present(value) }
+            let ticket = waiters[key, default: WaiterQueue()].nextTicket
+            let waiter = Deferred<Value>(file: file, line: line) { [weak self] me in self?.withdraw(me, key, ticket) }
+            waiters[key, default: WaiterQueue()].append(waiter)
+            return .waiting(waiter)
+        }
+        switch outcome {
+        case .present(let value): return .resolved(value, file: file, line: line)
+        case .waiting(let waiter): return waiter
+        }
+    }
+
+    /// The current value of `key`, if present — the synchronous view.
+    ///
+    /// ```swift
+    /// if let cached = dictionary.currentValue(for: key) { use(cached) }
+    /// ```
+    public func currentValue(for key: Key) -> Value? {
+        lock.withLock { storage[key] }
+    }
+
+    // MARK: Changing
+
+    /// Sets the value of `key` and completes every waiter for it. Returns the value it replaced, if any.
+    ///
+    /// ```swift
+    /// dictionary.updateValue(user, forKey: user.id)
+    /// ```
+    @discardableResult
+    public func updateValue(_ value: Value, forKey key: Key) -> Value? {
+        let (old, ready) = lock.withLock { () -> (Value?, [Deferred<Value>]) in
+            let old = storage.updateValue(value, forKey: key)
+            var queue = waiters.removeValue(forKey: key)
+            return (old, queue?.removeAll() ?? [])
+        }
+        for waiter in ready { waiter.resolve(value) }
+        return old
+    }
+
+    /// Removes `key` and returns its value, if present; waiters for a missing key keep waiting.
+    ///
+    /// ```swift
+    /// let evicted = dictionary.removeValue(forKey: key)
+    /// ```
+    @discardableResult
+    public func removeValue(forKey key: Key) -> Value? {
+        lock.withLock { storage.removeValue(forKey: key) }
+    }
+
+    // MARK: Inspecting
+
+    /// The number of keys present.
+    ///
+    /// ```swift
+    /// print(dictionary.count)
+    /// ```
+    public var count: Int { lock.withLock { storage.count } }
+
+    /// The keys present, in no particular order.
+    ///
+    /// ```swift
+    /// for key in dictionary.keys { print(key) }
+    /// ```
+    public var keys: [Key] { lock.withLock { Array(storage.keys) } }
+
+    /// How many lookups of `key` are waiting.
+    ///
+    /// ```swift
+    /// print(dictionary.waitingCount(for: "config"))
+    /// ```
+    public func waitingCount(for key: Key) -> Int {
+        lock.withLock { waiters[key]?.count ?? 0 }
+    }
+
+    @usableFromInline
+    func withdraw(_ waiter: Deferred<Value>, _ key: Key, _ ticket: UInt64) {
+        // A key's line is dropped when it empties and a new one restarts its tickets: check identity too.
+        let removed = lock.withLock { () -> Deferred<Value>? in
+            guard var queue = waiters.removeValue(forKey: key) else { return nil }
+            let removed = queue.remove(ticket: ticket, if: { $0 === waiter })
+            if !queue.isEmpty { waiters[key] = queue }
+            return removed
+        }
+        _ = removed
+    }
+}

@@ -1,0 +1,123 @@
+// MARK: - TokenGate
+
+/// The state machine shared by `DeferredLock` (one token) and `DeferredSemaphore` (N tokens).
+///
+/// Transitions, all under `lock`:
+/// - **acquire, token free and nobody waiting** → take a token; the caller gets a resolved Deferred.
+/// - **acquire, no token free** → append a pending Deferred to `waiters` (first-in first-out).
+/// - **release, somebody waiting** → the token passes *straight* to the oldest waiter (the free count
+///   does not change); the waiter's Deferred is resolved after the lock is left, so that a release made
+///   inside a waiter's observer is queued by the firing loop instead of recursing.
+/// - **release, nobody waiting** → the token becomes free.
+/// - **cancel of a waiting acquire** → its canceller removes it from `waiters` (by ticket); the core
+///   then rejects it with `CancellationError`.
+/// - **race: a waiter cancelled after release picked it** → its `resolve` returns `false`; the releaser
+///   passes the same token on to the next waiter (loop, not recursion).
+@usableFromInline
+final class TokenGate: @unchecked Sendable {
+    // `available` and `waiters` are guarded by `lock`.
+    @usableFromInline let lock = InternalLock()
+    @usableFromInline var available: Int
+    @usableFromInline var waiters = WaiterQueue<Deferred<Void>>()
+    @usableFromInline let limit: Int
+    /// Names the owning type in precondition messages.
+    @usableFromInline let owner: StaticString
+
+    @usableFromInline
+    init(limit: Int, owner: StaticString) {
+        self.limit = limit
+        self.available = limit
+        self.owner = owner
+    }
+
+    // MARK: Acquiring and releasing
+
+    @usableFromInline
+    func acquire(file: StaticString, line: UInt) -> Deferred<Void> {
+        let waiter = lock.withLock { () -> Deferred<Void>? in
+            if available > 0, waiters.isEmpty {
+                available -= 1
+                return nil
+            }
+            let ticket = waiters.nextTicket
+            let waiter = Deferred<Void>(file: file, line: line) { [weak self] _ in self?.withdraw(ticket) }
+            waiters.append(waiter)
+            return waiter
+        }
+        return waiter ?? Deferred.resolved((), file: file, line: line)
+    }
+
+    @usableFromInline
+    func release() {
+        while true {
+            let next = lock.withLock { () -> Deferred<Void>?? in
+                if available >= limit { return .none }  // nothing is held: misuse
+                if let waiter = waiters.popFirst() { return .some(waiter) }
+                available += 1
+                return .some(nil)
+            }
+            guard let next else {
+                preconditionFailure("\(owner).release() called when no token is held (more releases than acquires)")
+            }
+            guard let next else { return }
+            if next.resolve(()) { return }
+            // `next` was cancelled after it left the line: the token goes on to the following waiter.
+        }
+    }
+
+    /// Takes a cancelled waiter out of the line, if release has not picked it yet.
+    @usableFromInline
+    func withdraw(_ ticket: UInt64) {
+        let removed = lock.withLock { waiters.remove(ticket: ticket) }
+        _ = removed  // released outside the lock
+    }
+
+    @usableFromInline
+    var snapshot: (available: Int, waiting: Int) {
+        lock.withLock { (available, waiters.count) }
+    }
+
+    // MARK: Running bodies
+
+    @usableFromInline
+    func run<T>(file: StaticString, line: UInt, _ body: @escaping @Sendable () throws -> T) -> Deferred<T> {
+        acquire(file: file, line: line).map(file: file, line: line) { _ in
+            defer { self.release() }
+            return try body()
+        }
+    }
+
+    @usableFromInline
+    func runDeferred<T>(
+        file: StaticString, line: UInt, _ body: @escaping @Sendable () throws -> Deferred<T>
+    ) -> Deferred<T> {
+        acquire(file: file, line: line).flatMap(file: file, line: line) { _ in
+            let inner: Deferred<T>
+            do {
+                inner = try body()
+            } catch {
+                self.release()
+                throw error
+            }
+            // Passive: a caller that withdraws must not take the release away with its own observer.
+            inner.addPassiveObserver { _ in self.release() }
+            return inner
+        }
+    }
+
+    @usableFromInline
+    func runAsync<T>(
+        file: StaticString, line: UInt, _ body: @escaping @Sendable () async throws -> T
+    ) -> Deferred<T> {
+        runDeferred(file: file, line: line) {
+            Deferred<T>(isolation: nil, file: file, line: line) { try await body() }
+        }
+    }
+
+    @usableFromInline
+    nonisolated(nonsending) func withToken<T>(_ body: nonisolated(nonsending) () async throws -> T) async throws -> T {
+        try await acquire(file: #fileID, line: #line).value
+        defer { release() }
+        return try await body()
+    }
+}

@@ -1,0 +1,100 @@
+@testable import DeferredKit
+import Testing
+
+@Suite("Combinators: DeferredListObserver")
+struct CombinatorsDeferredListObserverTests {
+    @Test func observersHearIndexAndResultAsEachCompletes() {
+        let list = DeferredListObserver<Int>()
+        let heard = Locked<[(Int, Int?)]>([])
+        list.observe { index, result in heard.withLock { $0.append((index, try? result.get())) } }
+        let a = Deferred<Int>(), b = Deferred<Int>()
+        #expect(list.append(a) == 0)
+        #expect(list.append(b) == 1)
+        b.reject(TestError(1))
+        a.resolve(10)
+        let events = heard.withLock { $0 }
+        #expect(events.map(\.0) == [1, 0])
+        #expect(events.map(\.1) == [nil, 10])
+    }
+
+    @Test func acceptsDeferredsAtAnyTimeIncludingAlreadyCompleteOnes() {
+        let list = DeferredListObserver<Int>(maintainHistory: true)
+        let a = Deferred<Int>()
+        list.append(a)
+        a.resolve(1)
+        list.append(.resolved(2))   // reported before append returns
+        #expect(list.history.map(\.index) == [0, 1])
+        #expect(list.count == 2)
+        #expect(list.pendingCount == 0)
+    }
+
+    @Test func pendingCountAndHistoryAlreadyIncludeTheEventObserversHear() {
+        let list = DeferredListObserver<Int>(maintainHistory: true)
+        let seen = Locked<[(pending: Int, history: Int)]>([])
+        list.observe { _, _ in seen.withLock { $0.append((list.pendingCount, list.history.count)) } }
+        let a = Deferred<Int>(), b = Deferred<Int>()
+        list.append(a)
+        list.append(b)
+        a.resolve(1)
+        b.resolve(2)
+        #expect(seen.withLock { $0.map(\.pending) } == [1, 0])
+        #expect(seen.withLock { $0.map(\.history) } == [1, 2])
+    }
+
+    @Test func historyIsEmptyUnlessMaintained() {
+        let list = DeferredListObserver<Int>()
+        list.append(.resolved(1))
+        #expect(list.history.isEmpty)
+        #expect(list.pendingCount == 0)
+    }
+
+    @Test func withdrawCancelsPendingInputsNobodyElseWants() {
+        let list = DeferredListObserver<Int>()
+        let unwanted = Deferred<Int>()
+        let shared = wantedElsewhere(Deferred<Int>())
+        list.append(unwanted)
+        list.append(shared)
+        list.withdraw()
+        #expect(isCancelled(unwanted))
+        #expect(!shared.isComplete)
+        #expect(list.pendingCount == 0)
+    }
+
+    @Test func userBuiltCombinatorFiresWhenNOfMHaveSucceeded() {
+        let inputs = (0..<5).map { _ in Deferred<Int>() }
+        let twoOfFive = whenSucceeded(2, of: inputs)
+        inputs[4].reject(TestError(4))
+        inputs[1].resolve(1)
+        #expect(!twoOfFive.isComplete)
+        inputs[3].resolve(3)
+        #expect(valueOf(twoOfFive) == [1, 3])
+        #expect(isCancelled(inputs[0]))   // the combinator withdrew from the rest
+    }
+
+    @Test func userBuiltCombinatorFailsWhenTooManyFail() {
+        let inputs = (0..<3).map { _ in Deferred<Int>() }
+        let twoOfThree = whenSucceeded(2, of: inputs)
+        inputs[0].reject(TestError(0))
+        inputs[2].reject(TestError(2))
+        #expect(errorOf(twoOfThree) as? TestError == TestError(2))
+    }
+}
+
+/// "Fire when N of M have succeeded", built on `DeferredListObserver` as the txdlo post suggests.
+private func whenSucceeded(_ needed: Int, of inputs: [Deferred<Int>]) -> Deferred<[Int]> {
+    let list = DeferredListObserver<Int>(maintainHistory: true)
+    let result = Deferred<[Int]> { _ in list.withdraw() }
+    list.observe { _, latest in
+        let history = list.history
+        let values = history.compactMap { try? $0.result.get() }
+        if values.count == needed {
+            result.resolve(values)
+            list.withdraw()
+        } else if case .failure(let error) = latest, history.count - values.count > inputs.count - needed {
+            result.reject(error)
+            list.withdraw()
+        }
+    }
+    for input in inputs { list.append(input) }
+    return result
+}
