@@ -216,6 +216,7 @@ extension Combination {
         for input in inputs {
             combination.attach(input, to: output)
         }
+        combination.forwardInputEvents(to: output)
         return output
     }
 }

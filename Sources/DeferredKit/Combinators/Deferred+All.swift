@@ -17,13 +17,17 @@ extension Deferred where Value == Void {
         _ inputs: repeat Deferred<each T>, file: StaticString = #fileID, line: UInt = #line
     ) -> Deferred<(repeat each T)> {
         var erased: [Deferred<any Sendable>] = []
+        var sources: [any EventSource] = []
         for input in repeat each inputs {
             erased.append(input.map(file: file, line: line) { $0 as any Sendable })
+            sources.append(input)
         }
-        return Deferred<any Sendable>.all(erased, file: file, line: line).map(file: file, line: line) { values in
+        let output = Deferred<any Sendable>.all(erased, file: file, line: line).map(file: file, line: line) { values in
             var iterator = values.makeIterator()
             return (repeat (iterator.next()! as! each T))
         }
+        DeferredKit.forwardEvents(from: sources, to: output)
+        return output
     }
 }
 

@@ -174,9 +174,9 @@ final class ChannelCloser: @unchecked Sendable {
 /// The side table from a Deferred's identity to its `EventChannel`.
 ///
 /// A channel with subscribers is removed when its Deferred completes. A channel that only holds
-/// forwarders (a combinator's output nobody listens to) has no completion observer — one would count
-/// as receiving the output's error and hide unhandled errors — so such entries are swept lazily
-/// whenever the table has doubled.
+/// forwarders (a combinator's output nobody listens to) gets no completion observer, so that a
+/// combinator call pays one table entry and nothing more; such entries are swept lazily whenever the
+/// table has doubled.
 final class EventRegistry: @unchecked Sendable {
     static let shared = EventRegistry()
 

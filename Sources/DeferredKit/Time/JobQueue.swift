@@ -327,11 +327,11 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
         }
     }
 
-    /// Rejects a job's Deferred; an expected end (cancel, stop) is marked as received so that a dropped
-    /// job Deferred is not reported as an unhandled error.
+    /// Rejects a job's Deferred; an expected end (cancel, stop) is marked as received (by reading the
+    /// result) so that a dropped job Deferred is not reported as an unhandled error.
     private func reject(_ deferred: Deferred<Job>, with error: JobError, expected: Bool) {
-        if expected { deferred.addPassiveObserver { _ in } }
         deferred.settle(.failure(error))
+        if expected { _ = deferred.result }
     }
 
     private func cancel(jobID id: Int) -> Bool {
