@@ -157,7 +157,9 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
     /// let sent = queue.put(message, priority: 1)
     /// ```
     @discardableResult
-    public func put(_ argument: Argument, priority: Int = 0) -> Deferred<Job> {
+    public func put(
+        _ argument: Argument, priority: Int = 0, file: StaticString = #fileID, line: UInt = #line
+    ) -> Deferred<Job> {
         let now = elapsed()
         let (record, isStopped) = lock.withLock { () -> (Record, Bool) in
             nextID += 1
@@ -167,7 +169,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
             return (record, stopped != nil)
         }
         let id = record.job.id
-        record.deferred = Deferred<Job>(canceller: { [weak self] _ in _ = self?.cancel(jobID: id) })
+        record.deferred = Deferred<Job>(file: file, line: line, canceller: { [weak self] _ in _ = self?.cancel(jobID: id) })
         if isStopped {
             endStopped([record])
             return record.deferred

@@ -247,4 +247,20 @@ typealias TestQueue = JobQueue<String, Int>
         #expect(done.all.first == count - 1)   // highest number has the lowest priority number
         #expect(queue.pending().isEmpty && queue.underway().isEmpty)
     }
+
+    @Test func droppedFailedJobsAreReportedButCancelledOnesAreNot() throws {
+        DiagnosticsSpy.install()
+        let work = ManualWork()
+        let queue = TestQueue(width: 1, handler: work.handle)
+        do {
+            queue.put("dropped-failure")
+            work.work("dropped-failure").reject(Flake(number: 5))
+        }
+        #expect(DiagnosticsSpy.unhandledErrors(atLine: #line - 3).count == 1)
+        do { queue.put("dropped-cancel").cancel() }
+        #expect(DiagnosticsSpy.unhandledErrors(atLine: #line - 1).isEmpty)
+        queue.pause()
+        do { queue.put("dropped-pending").cancel() }
+        #expect(DiagnosticsSpy.unhandledErrors(atLine: #line - 1).isEmpty)
+    }
 }
