@@ -56,6 +56,11 @@ public struct ExponentialBackoff: Sequence, Sendable {
         var produced = 0
         var upcoming: Duration
 
+        /// The next delay, or `nil` when every try has been used.
+        ///
+        /// ```swift
+        /// var delays = Backoff.exponential(count: 2).makeIterator(); _ = delays.next()   // 0 s
+        /// ```
         public mutating func next() -> Duration? {
             guard produced < backoff.count else { return nil }
             produced += 1
@@ -68,8 +73,18 @@ public struct ExponentialBackoff: Sequence, Sendable {
         }
     }
 
+    /// An iterator over the delays.
+    ///
+    /// ```swift
+    /// var delays = Backoff.exponential().makeIterator()
+    /// ```
     public func makeIterator() -> Iterator { Iterator(backoff: self, upcoming: initial) }
 
+    /// The number of delays.
+    ///
+    /// ```swift
+    /// Backoff.exponential(count: 3).underestimatedCount   // 3
+    /// ```
     public var underestimatedCount: Int { count }
 
     /// Exact for whole multipliers (the default 2), so the seed's delays come out exactly.

@@ -34,8 +34,25 @@ public final class ManualClock: Clock, @unchecked Sendable {
         /// ```
         public init(offset: Duration) { self.offset = offset }
 
+        /// The instant `duration` later.
+        ///
+        /// ```swift
+        /// let deadline = clock.now.advanced(by: .seconds(3))
+        /// ```
         public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+
+        /// The time from this instant to `other`.
+        ///
+        /// ```swift
+        /// let waited = start.duration(to: clock.now)
+        /// ```
         public func duration(to other: Instant) -> Duration { other.offset - offset }
+
+        /// Whether `a` comes before `b`.
+        ///
+        /// ```swift
+        /// if clock.now < deadline { … }
+        /// ```
         public static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
         public var description: String { "ManualClock.Instant(\(offset))" }
     }
@@ -72,9 +89,17 @@ public final class ManualClock: Clock, @unchecked Sendable {
     // MARK: Clock
 
     /// The current time; it changes only in `advance(by:)` and `advance(to:)`.
+    ///
+    /// ```swift
+    /// print(clock.now.offset)   // 0.0 seconds
+    /// ```
     public var now: Instant { lock.withLock { current } }
 
     /// Zero: a manual clock is exact.
+    ///
+    /// ```swift
+    /// #expect(clock.minimumResolution == .zero)
+    /// ```
     public var minimumResolution: Duration { .zero }
 
     /// Suspends until `advance` moves the clock to `deadline` or beyond; throws `CancellationError` at
