@@ -38,7 +38,7 @@ let package = Package(
                 .swiftLanguageMode(.v6),
                 // Cases for APIs from later issues are compiled only when
                 // their condition is defined; uncomment once the API exists.
-                // .define("DEFERREDKIT_COMBINATORS"),  // Deferred.all  (CasesCombinators.swift)
+                .define("DEFERREDKIT_COMBINATORS"),     // Deferred.all  (CasesCombinators.swift)
                 .define("DEFERREDKIT_LOCK"),            // DeferredLock  (CasesLock.swift)
             ],
             linkerSettings: [

@@ -120,12 +120,13 @@ struct ScalingSummary: Sendable, Codable {
         }
     }
 
-    func text() -> String {
+    /// `judge: false` (smoke / profiling runs) leaves out the linearity verdict.
+    func text(judge: Bool = true) -> String {
         var out = ["\(series): ns/op by size; growth = ns/op at largest ÷ at smallest (linear ≤ \(ScalingSummary.linearTolerance.formatted(decimals: 1)))"]
         for l in lines {
             let pts = l.points.map { "n=\($0.x): \($0.nsPerOp.formatted(decimals: 1))" }.joined(separator: ", ")
             var verdict = ""
-            if l.role == .ours { verdict = l.growth <= ScalingSummary.linearTolerance ? "  linear: MET" : "  linear: MISSED" }
+            if judge && l.role == .ours { verdict = l.growth <= ScalingSummary.linearTolerance ? "  linear: MET" : "  linear: MISSED" }
             out.append("  \(l.contender.padding(toLength: 24, withPad: " ", startingAt: 0)) \(pts)  growth \(l.growth.formatted(decimals: 2))×\(verdict)")
         }
         return out.joined(separator: "\n")

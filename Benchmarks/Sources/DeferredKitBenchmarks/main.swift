@@ -48,13 +48,14 @@ for c in cases {
     cmc_flush_stdout()
 }
 
+let judged = !options.smoke && options.fixedIterations == nil
 let table = Table(results)
 let scaling = ScalingSummary.make(results)
 print("")
 print(table.text())
 if !scaling.isEmpty {
     print("")
-    print(scaling.map { $0.text() }.joined(separator: "\n"))
+    print(scaling.map { $0.text(judge: judged) }.joined(separator: "\n"))
 }
 print("\n* = DeferredKit. DK/this = DeferredKit ns/op ÷ this contender's ns/op (lower is better for us).")
 
@@ -65,7 +66,7 @@ if let path = options.jsonPath {
 }
 if let path = options.markdownPath {
     var md = "Machine: \(machine.text)\n\n" + table.markdown() + "\n"
-    if !scaling.isEmpty { md += "\n```\n" + scaling.map { $0.text() }.joined(separator: "\n") + "\n```\n" }
+    if !scaling.isEmpty { md += "\n```\n" + scaling.map { $0.text(judge: judged) }.joined(separator: "\n") + "\n```\n" }
     try md.write(toFile: path, atomically: true, encoding: .utf8)
     print("wrote \(path)")
 }

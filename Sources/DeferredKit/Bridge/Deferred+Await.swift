@@ -65,7 +65,7 @@ extension Deferred {
     /// Withdraws an awaiting task; whoever removes its observer resumes it (exactly once).
     @usableFromInline
     func withdrawWaiter(_ waiter: UInt) {
-        if let observer = withdrawDependent(waiter) {
+        withdrawDependent(waiter) { observer in
             observer.callback(.failure(CancellationError()))
         }
     }

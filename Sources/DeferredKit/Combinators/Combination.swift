@@ -132,7 +132,7 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
             return false
         }
         if withdrawNow {
-            _ = input.withdrawDependent(output.dependentID)
+            input.withdrawDependent(output.dependentID)
         }
     }
 
@@ -197,7 +197,7 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
     @inlinable
     func withdraw(from pending: [Deferred<Input>], dependent: UInt) {
         for input in pending {
-            _ = input.withdrawDependent(dependent)
+            input.withdrawDependent(dependent)
         }
     }
 }

@@ -91,14 +91,16 @@ public final class DeferredListObserver<Value: Sendable>: @unchecked Sendable {
                 slots[index].isSettled ? nil : slots[index].input.map { (index, $0) }
             }
         }
-        for (index, input) in pendingInputs where input.withdrawDependent(dependentID) != nil {
-            // Removed without running: the input goes on for others (or was cancelled without a
-            // value); we no longer wait for it.
-            lock.withLock {
-                if !slots[index].isSettled {
-                    slots[index].isSettled = true
-                    slots[index].input = nil
-                    pending -= 1
+        for (index, input) in pendingInputs {
+            input.withdrawDependent(dependentID) { [self] _ in
+                // Removed without running: the input goes on for others (or was cancelled without a
+                // value); we no longer wait for it.
+                lock.withLock {
+                    if !slots[index].isSettled {
+                        slots[index].isSettled = true
+                        slots[index].input = nil
+                        pending -= 1
+                    }
                 }
             }
         }

@@ -109,7 +109,7 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
             return inputs.takeForWithdrawal()
         }
         channel.finish(throwing: error)
-        for input in pendingInputs { _ = input.withdrawDependent(dependentID) }
+        for input in pendingInputs { input.withdrawDependent(dependentID) }
     }
 
     // MARK: Iterating

@@ -136,7 +136,7 @@ public final class ReducingFuture<Value: Sendable>: @unchecked Sendable {
 
     private func withdrawFromPending() {
         let pendingInputs = lock.withLock { inputs.takeForWithdrawal() }
-        for input in pendingInputs { _ = input.withdrawDependent(dependentID) }
+        for input in pendingInputs { input.withdrawDependent(dependentID) }
     }
 
     // MARK: Reducing
@@ -149,7 +149,7 @@ public final class ReducingFuture<Value: Sendable>: @unchecked Sendable {
 
     private func follow(_ input: Deferred<Value>) {
         let (index, withdrawn) = lock.withLock { (inputs.add(input), inputs.hasWithdrawn) }
-        defer { if withdrawn { _ = input.withdrawDependent(dependentID) } }
+        defer { if withdrawn { input.withdrawDependent(dependentID) } }
         input.addDependent(dependentID) { [self] result in
             let step = lock.withLock { () -> Step in
                 inputs.settle(index)

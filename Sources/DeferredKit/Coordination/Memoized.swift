@@ -121,7 +121,7 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
         shared.follow(inner)
         if case .failure(let error)? = shared.completedResult(), error is CancellationError, !inner.isComplete {
             // Every caller withdrew while `function` ran: nobody wants the work any more.
-            _ = inner.withdrawDependent(shared.dependentID)
+            inner.withdrawDependent(shared.dependentID)
         }
     }
 

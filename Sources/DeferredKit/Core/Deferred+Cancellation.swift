@@ -52,35 +52,48 @@ struct WeakCancelNode {
 }
 
 extension CancelNode {
-    /// Cancels `start` (already marked) and, climbing, every source whose last dependent withdrew.
+    /// Cancels `start` (already marked) and, climbing, every source whose last dependent withdrew; then
+    /// settles them, from the top down, and passes `settled` the observer of `dependent` if `start` removed
+    /// it without running it — the caller then owns that observer and must settle it (for an awaiting task:
+    /// resume it with `CancellationError`).
     ///
-    /// Returns the observer of `dependent` if `start` removed it without running it — the caller then owns
-    /// that observer and must settle it (for an awaiting task: resume it with `CancellationError`).
+    /// Cancellers may complete Deferreds. When observers are already running on this thread, the firing loop
+    /// queues those completions, so the settling is queued behind them: a value a canceller supplies is
+    /// delivered before anything is rejected with `CancellationError`, inside an observer as at top level.
     @usableFromInline
-    static func runCancellation(of start: any CancelNode, withdrawing dependent: UInt?) -> Any? {
+    static func runCancellation(
+        of start: any CancelNode, withdrawing dependent: UInt?, settled: @escaping (Any?) -> Void
+    ) {
         var frames: [(node: any CancelNode, dependent: UInt?)] = []
         var node = start
         var nodeDependent = dependent
-        var removed: Any?
+        var force: Bool?
         climbing: while true {
             switch node.performCancel() {
             case .climb(let source, let myID):
                 frames.append((node, nodeDependent))
                 node = source
                 nodeDependent = myID
-            case .settle(let force):
-                removed = node.settleCancel(removing: nodeDependent, force: force)
+            case .settle(let shouldForce):
+                force = shouldForce
                 break climbing
             case .done:
-                removed = nil
+                force = nil
                 break climbing
             }
         }
-        while let frame = frames.popLast() {
-            // A node whose observer upstream removed will not be completed from upstream: reject it.
-            removed = frame.node.settleCancel(removing: frame.dependent, force: removed != nil)
+        let top = node
+        let topDependent = nodeDependent
+        let settle = { [frames] in
+            var frames = frames
+            var removed = force.flatMap { top.settleCancel(removing: topDependent, force: $0) }
+            while let frame = frames.popLast() {
+                // A node whose observer upstream removed will not be completed from upstream: reject it.
+                removed = frame.node.settleCancel(removing: frame.dependent, force: removed != nil)
+            }
+            settled(removed)
         }
-        return removed
+        FiringLoop.runAfterQueuedFirings(settle)
     }
 }
 
@@ -101,7 +114,7 @@ extension Deferred: CancelNode {
     /// ```
     public func cancel() {
         guard markCancelRequested() else { return }
-        _ = Self.runCancellation(of: self, withdrawing: nil)
+        Self.runCancellation(of: self, withdrawing: nil) { _ in }
     }
 
     /// Marks the Deferred as cancelled; `false` when it is complete or already cancelled.
@@ -193,16 +206,19 @@ extension Deferred: CancelNode {
 
     /// Withdraws `dependent`. If it was the last dependent, the Deferred is cancelled (rule: cancellation
     /// follows interest); if the Deferred's canceller then completes it, the observer still runs with that
-    /// result. Returns the observer when it was removed without running — the caller settles it.
+    /// result. When the observer is removed without running, `ifRemoved` receives it — at once, or, when
+    /// the withdrawal cancelled the Deferred, once the cancellation has settled — and the caller settles it.
     @usableFromInline
-    func withdrawDependent(_ dependent: UInt) -> Observer<Value>? {
+    func withdrawDependent(_ dependent: UInt, ifRemoved: @escaping (Observer<Value>) -> Void = { _ in }) {
         switch withdraw(dependent: dependent) {
         case .removed(let observer):
-            return (observer as! Observer<Value>)
+            ifRemoved(observer as! Observer<Value>)
         case .settled:
-            return nil
+            return
         case .last:
-            return Self.runCancellation(of: self, withdrawing: dependent).map { $0 as! Observer<Value> }
+            Self.runCancellation(of: self, withdrawing: dependent) { removed in
+                if let removed { ifRemoved(removed as! Observer<Value>) }
+            }
         }
     }
 }

@@ -187,7 +187,7 @@ extension Deferred {
         }
         if cancelled {
             // We were cancelled while the source's observers ran: withdraw from the inner Deferred now.
-            if inner.withdrawDependent(me) != nil {
+            inner.withdrawDependent(me) { [self] _ in
                 _ = settleCancel(removing: nil, force: true)
             }
         }

@@ -112,6 +112,17 @@ final class FiringLoop {
         }
     }
 
+    /// Runs `work` now, or — when observers are running on this thread — after everything queued so far.
+    @usableFromInline
+    static func runAfterQueuedFirings(_ work: @escaping () -> Void) {
+        let loop = current
+        if loop.isRunning {
+            loop.queue.append(FiringJob(deferred: loop) { _ in work() })
+        } else {
+            work()
+        }
+    }
+
     /// Releases the observers of a Deferred that is being deinitialised while still pending, without
     /// recursing into the next Deferred's `deinit`.
     @usableFromInline

@@ -30,6 +30,27 @@ struct CancellationTests {
         #expect(d.result?.successValue == 1)
     }
 
+    /// A canceller that completes the Deferred through another Deferred's observer: at top level that observer
+    /// runs at once; inside an observer the firing loop queues it, and cancellation must wait for it.
+    func cancellableFedByAnother() -> Deferred<Int> {
+        let input = Deferred<Int> { $0.resolve(5) }
+        let out = Deferred<Int> { _ in input.cancel() }
+        input.whenComplete { out.complete(with: $0) }
+        return out
+    }
+
+    @Test func cancellationInsideAnObserverSettlesLikeAtTopLevel() {
+        let atTop = cancellableFedByAnother()
+        atTop.cancel()
+        #expect(atTop.result?.successValue == 5)
+
+        let inside = cancellableFedByAnother()
+        let trigger = Deferred<Int>()
+        trigger.whenComplete { _ in inside.cancel() }
+        trigger.resolve(1)
+        #expect(inside.result?.successValue == 5)
+    }
+
     @Test func cancelWithoutCancellerRejectsWithCancellationError() {
         let d = Deferred<Int>()
         let seen = Recorder<Bool>()
