@@ -174,7 +174,7 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
         }
         // A cancellation that raced with the start of this try must still reach it.
         if lock.withLock({ cancelled }) {
-            _ = attempt.withdrawDependent(output.dependentID)
+            attempt.withdrawDependent(output.dependentID)
         }
     }
 
@@ -203,7 +203,7 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
             return (self.timer, self.attempt)
         }
         timer?.cancel()
-        _ = attempt?.withdrawDependent(output.dependentID)
+        attempt?.withdrawDependent(output.dependentID)
     }
 }
 

@@ -45,7 +45,7 @@ extension Deferred {
         let output = Deferred<Value>(file: file, line: line, canceller: { output in
             timer.cancel()
             // An observer removed here is dropped: `output` is then rejected with CancellationError.
-            _ = source.withdrawDependent(output.dependentID)
+            source.withdrawDependent(output.dependentID)
         })
         addDependent(output.dependentID) { result in
             timer.cancel()
@@ -58,7 +58,7 @@ extension Deferred {
         }
         timer.start(on: clock, after: delay) {
             timedOut.store(true, ordering: .releasing)
-            if source.withdrawDependent(output.dependentID) != nil {
+            source.withdrawDependent(output.dependentID) { _ in
                 // Our observer was removed without running: the source goes on (for others) or was
                 // cancelled without a result of its own.
                 output.settle(.failure(DeferredTimeoutError(duration: delay, site: site)))

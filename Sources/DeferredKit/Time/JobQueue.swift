@@ -363,7 +363,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
     }
 
     private func withdraw(_ record: Record, from work: Deferred<Output>) {
-        if let observer = work.withdrawDependent(record.dependentID) {
+        work.withdrawDependent(record.dependentID) { observer in
             // Removed without running: the work goes on for someone else, or its producer decides.
             observer.callback(.failure(CancellationError()))
         }
