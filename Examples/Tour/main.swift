@@ -135,4 +135,14 @@ twice.resolve(1, file: "Tour/main.swift", line: 50)
 twice.resolve(2, file: "Tour/main.swift", line: 51)
 DeferredDiagnostics.resetHandler()
 
-print("\nThat was the tour.")
+print("""
+
+That was the core. Each family has a runnable example of its own:
+  swift run Avatars           combinators: the avatar race, a memo of in-flight work, counting with all
+  swift run DeferredInit      coordination: an object whose initialisation is asynchronous, a graceful shutdown
+  swift run -c release LockStorm    a million lock waiters, each releasing in its own observer
+  swift run SMSQueue          the resizable job queue: rate, resize, pause, graceful stop and restart
+  swift run FlakyService      retrying with backoff, and a timeout that reaches the next step
+  swift run ProgressDownload  progress events driving a progress bar
+  swift run -c release ChainDepth   1,000,000-link chains of every kind
+""")

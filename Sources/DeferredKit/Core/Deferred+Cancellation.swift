@@ -197,6 +197,13 @@ extension Deferred: CancelNode {
         addObserver(Observer(dependent: dependent, callback: callback))
     }
 
+    /// Marks an error as received, for a utility that rejected this Deferred on purpose and reports the
+    /// outcome another way (a stopped job queue, for example): it is then not reported as unhandled.
+    @usableFromInline
+    func markErrorHandled() {
+        lock.withLock { _ = flags.remove(.errorUnobserved) }
+    }
+
     /// Registers an observer that expresses no interest: it does not keep the Deferred from being
     /// cancelled when its dependents withdraw, and it cannot withdraw. It runs like any observer.
     @inlinable

@@ -329,11 +329,11 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
         }
     }
 
-    /// Rejects a job's Deferred; an expected end (cancel, stop) is marked as received (by reading the
-    /// result) so that a dropped job Deferred is not reported as an unhandled error.
+    /// Rejects a job's Deferred; an expected end (cancel, stop) is marked as received so that a dropped
+    /// job Deferred is not reported as an unhandled error.
     private func reject(_ deferred: Deferred<Job>, with error: JobError, expected: Bool) {
         deferred.settle(.failure(error))
-        if expected { _ = deferred.result }
+        if expected { deferred.markErrorHandled() }
     }
 
     private func cancel(jobID id: Int) -> Bool {
