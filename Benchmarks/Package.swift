@@ -37,7 +37,8 @@ let package = Package(
             swiftSettings: [
                 .swiftLanguageMode(.v6),
                 // Cases for APIs from later issues are compiled only when
-                // their condition is defined; uncomment once the API exists.
+                // their condition is defined; comment a line out to build
+                // without that API.
                 .define("DEFERREDKIT_COMBINATORS"),     // Deferred.all  (CasesCombinators.swift)
                 .define("DEFERREDKIT_LOCK"),            // DeferredLock  (CasesLock.swift)
             ],
