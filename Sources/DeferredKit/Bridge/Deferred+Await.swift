@@ -12,6 +12,7 @@ extension Deferred {
     /// ```swift
     /// let user = try await fetchUser(id).value
     /// ```
+    @inlinable
     public nonisolated(nonsending) var value: Value {
         get async throws {
             if let result = completedResult() {
@@ -26,6 +27,7 @@ extension Deferred {
     /// ```swift
     /// switch await upload.settled { case .success: done(); case .failure(let e): show(e) }
     /// ```
+    @inlinable
     public nonisolated(nonsending) var settled: Result<Value, any Error> {
         get async {
             if let result = completedResult() {

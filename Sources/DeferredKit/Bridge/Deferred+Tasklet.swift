@@ -20,6 +20,7 @@ extension Deferred {
     /// ```
     ///
     /// - Parameter isolation: the caller's isolation, inherited by default; the body runs on it.
+    @inlinable
     public convenience init(
         priority: TaskPriority? = nil,
         isolation: isolated (any Actor)? = #isolation,

@@ -44,8 +44,14 @@ final class TokenGate: @unchecked Sendable {
             waiters.append(waiter)
             return waiter
         }
-        return waiter ?? Deferred.resolved((), file: file, line: line)
+        return waiter ?? Self.granted
     }
+
+    /// What an acquire that succeeds at once returns. A completed Deferred never changes and stores no
+    /// observers (they run at once), so one shared instance serves every uncontended acquire without an
+    /// allocation.
+    @usableFromInline
+    static let granted = Deferred<Void>.resolved(())
 
     @usableFromInline
     func release() {
