@@ -8,6 +8,7 @@ func allCases(smoke: Bool) -> [BenchCase] {
         + awaitCases()
         + combinatorCases(smoke: smoke)
         + lockCases()
+        + jobQueueCases(smoke: smoke)
 }
 
 // MARK: - Harness self-check
