@@ -195,6 +195,11 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
 
     @inlinable
     func complete(_ result: Result<Value, any Error>, at site: CallSite, reportingTwice: Bool = true) -> Bool {
+        // When no observers run on this thread, the observers are taken in this same lock hold and run at
+        // once; otherwise the firing loop queues this Deferred behind the observers that are running.
+        var batch = ObserverList<Value>()
+        var loop: FiringLoop?
+        var isTaken = false
         let outcome = lock.withLock { () -> CompletionOutcome in
             if hasResult {
                 if flags.contains(.cancelRequested) { return .ignored }
@@ -212,11 +217,21 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
                 return .completed
             }
             flags.insert(.firing)
+            let current = FiringLoop.current
+            if !current.isRunning {
+                batch = observers.takeAll()
+                isTaken = true
+            }
+            loop = current
             return .completedWithObservers
         }
         switch outcome {
         case .completedWithObservers:
-            FiringLoop.fire(self)
+            if isTaken {
+                loop!.run(taken: batch, of: self, with: result)
+            } else {
+                loop!.enqueue(self)
+            }
             return true
         case .completed:
             return true

@@ -83,9 +83,7 @@ final class FiringLoop {
     static func fire<Value>(_ deferred: Deferred<Value>) {
         let loop = current
         if loop.isRunning {
-            loop.queue.append(FiringJob(deferred: deferred) { object in
-                unsafeDowncast(object, to: Deferred<Value>.self).drainObservers()
-            })
+            loop.enqueue(deferred)
             return
         }
         loop.isRunning = true
@@ -94,6 +92,27 @@ final class FiringLoop {
             loop.runQueue()
         }
         loop.isRunning = false
+    }
+
+    /// Queues the observers of `deferred` behind those running on this thread.
+    @inlinable
+    func enqueue<Value>(_ deferred: Deferred<Value>) {
+        queue.append(FiringJob(deferred: deferred) { object in
+            unsafeDowncast(object, to: Deferred<Value>.self).drainObservers()
+        })
+    }
+
+    /// Becomes this thread's loop for observers already taken from `deferred` (which is marked as firing):
+    /// runs them, then any added meanwhile, then everything they queued.
+    @inlinable
+    func run<Value>(taken batch: ObserverList<Value>, of deferred: Deferred<Value>, with result: Result<Value, any Error>) {
+        isRunning = true
+        batch.run(with: result)
+        deferred.drainObservers()
+        if !queue.isEmpty {
+            runQueue()
+        }
+        isRunning = false
     }
 
     @usableFromInline
