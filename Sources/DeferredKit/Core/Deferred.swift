@@ -314,63 +314,6 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     }
 }
 
-// MARK: - Result storage
-
-extension Deferred {
-    /// Whether a value of this Deferred's type fits the inline words (otherwise it is boxed).
-    @inlinable
-    static var storesValueInline: Bool {
-        MemoryLayout<Value>.size <= MemoryLayout<(UInt64, UInt64, UInt64)>.size
-            && MemoryLayout<Value>.alignment <= MemoryLayout<UInt64>.alignment
-    }
-
-    /// Whether the Deferred is complete. Guarded by `lock`.
-    @inlinable
-    var hasResult: Bool { !flags.isDisjoint(with: [.hasValue, .hasError]) }
-
-    /// The result; set exactly once, from `nil`. Guarded by `lock`.
-    @inlinable
-    var storedResult: Result<Value, any Error>? {
-        get {
-            if flags.contains(.hasValue) {
-                if Self.storesValueInline {
-                    return .success(withUnsafeMutableBytes(of: &valueWords) { raw in
-                        raw.baseAddress!.assumingMemoryBound(to: Value.self).pointee
-                    })
-                }
-                return .success(unsafeDowncast(valueBox!, to: ValueBox<Value>.self).value)
-            }
-            if let storedError { return .failure(storedError) }
-            return nil
-        }
-        set {
-            switch newValue {
-            case .success(let value)?:
-                if Self.storesValueInline {
-                    _ = withUnsafeMutableBytes(of: &valueWords) { raw in
-                        raw.baseAddress!.initializeMemory(as: Value.self, to: value)
-                    }
-                } else {
-                    valueBox = ValueBox(value)
-                }
-                flags.insert(.hasValue)
-            case .failure(let error)?:
-                storedError = error
-                flags.insert(.hasError)
-            case nil:
-                preconditionFailure("DeferredKit: a result cannot be cleared")
-            }
-        }
-    }
-}
-
-/// A value too large for a Deferred's inline words.
-@usableFromInline
-final class ValueBox<Value> {
-    @usableFromInline let value: Value
-    @inlinable init(_ value: Value) { self.value = value }
-}
-
 // MARK: - Running observers
 
 extension Deferred {
@@ -405,46 +348,4 @@ extension Deferred {
     /// The identity under which this Deferred observes the Deferred it was derived from.
     @inlinable
     var dependentID: UInt { UInt(bitPattern: ObjectIdentifier(self)) }
-}
-
-// MARK: - DeferredUpstream
-
-/// What a pending Deferred waits on, or where it was completed. Not generic, so that destroying it in
-/// the (unspecialised) deinit needs no run-time metadata lookup.
-@usableFromInline
-enum DeferredUpstream {
-    /// Nothing: cancelling just rejects.
-    case none
-    /// A user canceller, run once by `cancel()`.
-    case canceller(@Sendable (AnyObject) -> Void)
-    /// Cancels the task that produces the result.
-    case producer(cancel: @Sendable () -> Void)
-    /// The Deferred this one was derived from (or, for `flatMap`, the inner one it now follows).
-    case source(WeakCancelNode)
-    /// Complete; where the first completion happened, for double-completion reports.
-    case completed(at: CallSite)
-}
-
-// MARK: - DeferredFlags
-
-/// The state bits of a Deferred (outside the generic class: a generic type cannot have static stored properties).
-@usableFromInline
-struct DeferredFlags: OptionSet, Sendable {
-    @usableFromInline let rawValue: UInt8
-    @inlinable init(rawValue: UInt8) { self.rawValue = rawValue }
-
-    /// Observers are being run; an observer added now is appended and runs after them.
-    @usableFromInline static let firing = DeferredFlags(rawValue: 1 << 0)
-    /// `cancel()` has begun; a completion after the Deferred completed is silently ignored.
-    @usableFromInline static let cancelRequested = DeferredFlags(rawValue: 1 << 1)
-    /// Cancelling does not reject: the producing task decides the result (tasklets, `Task`s).
-    @usableFromInline static let awaitsProducer = DeferredFlags(rawValue: 1 << 2)
-    /// A `whenComplete` observer was registered: never cancelled on behalf of other dependents.
-    @usableFromInline static let hasPermanentDependent = DeferredFlags(rawValue: 1 << 3)
-    /// Rejected with an error that no observer, derived Deferred, awaiter or `result` read received.
-    @usableFromInline static let errorUnobserved = DeferredFlags(rawValue: 1 << 4)
-    /// Resolved: the value is stored.
-    @usableFromInline static let hasValue = DeferredFlags(rawValue: 1 << 5)
-    /// Rejected: the error is stored.
-    @usableFromInline static let hasError = DeferredFlags(rawValue: 1 << 6)
 }
