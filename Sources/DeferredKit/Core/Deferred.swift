@@ -22,13 +22,9 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     @usableFromInline let lock = InternalLock()
     @exclusivity(unchecked) @usableFromInline var flags: DeferredFlags
     @exclusivity(unchecked) @usableFromInline var dependentCount: UInt32
-    // The result, stored so that a deinit — which runs unspecialised — needs no run-time metadata lookup
-    // to destroy it: a value of up to 24 bytes lives inline and is destroyed with `Value`'s own metadata,
-    // a larger one in a box; the error is a plain existential. (`Result<Value, any Error>?` would cost two
-    // generic-metadata lookups per Deferred on the hot destruction path.)
-    @exclusivity(unchecked) @usableFromInline var valueWords: (UInt64, UInt64, UInt64)
-    @exclusivity(unchecked) @usableFromInline var valueBox: AnyObject?
-    @exclusivity(unchecked) @usableFromInline var storedError: (any Error)?
+    // The result, in one 24-byte slot that holds a value inline, a box with a larger value, or the error,
+    // as `flags` say (see Deferred+ResultStorage.swift for why it is not a `Result<Value, any Error>?`).
+    @exclusivity(unchecked) @usableFromInline var resultWords: (UInt64, UInt64, UInt64)
     @exclusivity(unchecked) @usableFromInline var observers: ObserverList<Value>
     @exclusivity(unchecked) @usableFromInline var upstream: DeferredUpstream
     @usableFromInline let creationSite: CallSite
@@ -45,9 +41,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     public init(file: StaticString = #fileID, line: UInt = #line) {
         flags = []
         dependentCount = 0
-        valueWords = (0, 0, 0)
-        valueBox = nil
-        storedError = nil
+        resultWords = (0, 0, 0)
         observers = ObserverList()
         upstream = .none
         creationSite = CallSite(file, line)
@@ -70,9 +64,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     ) {
         flags = []
         dependentCount = 0
-        valueWords = (0, 0, 0)
-        valueBox = nil
-        storedError = nil
+        resultWords = (0, 0, 0)
         observers = ObserverList()
         // Kept type-erased so that the upstream's storage is not generic (see `DeferredUpstream`).
         upstream = .canceller { object in canceller(unsafeDowncast(object, to: Deferred<Value>.self)) }
@@ -84,9 +76,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     init(completedWith result: Result<Value, any Error>, site: CallSite) {
         flags = []
         dependentCount = 0
-        valueWords = (0, 0, 0)
-        valueBox = nil
-        storedError = nil
+        resultWords = (0, 0, 0)
         observers = ObserverList()
         upstream = .completed(at: site)
         creationSite = site
@@ -101,9 +91,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     init(derivedFrom source: any CancelNode, site: CallSite) {
         flags = []
         dependentCount = 0
-        valueWords = (0, 0, 0)
-        valueBox = nil
-        storedError = nil
+        resultWords = (0, 0, 0)
         observers = ObserverList()
         upstream = .source(WeakCancelNode(source))
         creationSite = site
@@ -131,17 +119,17 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
 
     deinit {
         if flags.contains(.hasValue) {
-            if Self.storesValueInline && !_isPOD(Value.self) {
-                _ = withUnsafeMutableBytes(of: &valueWords) { raw in
-                    raw.baseAddress!.assumingMemoryBound(to: Value.self).deinitialize(count: 1)
-                }
-            }
+            destroyStoredValue()
             return
         }
-        if flags.contains(.errorUnobserved), let storedError {
-            DeferredDiagnostics.reportUnhandled(storedError, createdAt: creationSite)
+        if flags.contains(.hasError) {
+            if flags.contains(.errorUnobserved) {
+                DeferredDiagnostics.reportUnhandled(storedError, createdAt: creationSite)
+            }
+            destroyStoredError()
+            return
         }
-        if !flags.contains(.hasError), !observers.isEmpty {
+        if !observers.isEmpty {
             // A dropped pending chain: release the next links from a loop instead of recursively.
             let erased = observers.erasedCallbacks()
             observers = ObserverList()
