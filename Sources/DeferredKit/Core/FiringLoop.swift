@@ -8,7 +8,9 @@ import Darwin
 
 // MARK: - FiringJob
 
-/// A completed Deferred whose observers wait to run, with a drain function specialised for its type.
+/// One entry of the firing loop's queue: usually a completed Deferred whose observers wait to run, with a
+/// drain function specialised for its type; also the settling step of a cancellation, which must run after
+/// the completions its cancellers caused (`runAfterQueuedFirings`).
 ///
 /// The queue holds a plain function rather than a protocol existential: a protocol witness of a generic
 /// class runs unspecialised, paying a run-time metadata lookup for every generic type it touches, while
