@@ -144,10 +144,7 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
             isDecided = true
             return (decision, takePendingInputs())
         }
-        if let decision {
-            output.settle(decision)
-            withdraw(from: pending, dependent: output.dependentID)
-        }
+        finish(output, with: decision, withdrawingFrom: pending)
     }
 
     // MARK: Receiving
@@ -161,11 +158,19 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
             isDecided = true
             return (decision, takePendingInputs())
         }
-        if let decision {
-            // Complete first, then withdraw: a canceller that supplies a value can no longer change it.
-            output.settle(decision)
-            withdraw(from: pending, dependent: output.dependentID)
-        }
+        finish(output, with: decision, withdrawingFrom: pending)
+    }
+
+    /// Completes the output with the rule's decision, if it made one, then withdraws from the inputs still
+    /// pending. Complete first, then withdraw: a canceller that supplies a value can no longer change it.
+    @inlinable
+    func finish(
+        _ output: Deferred<Output>, with decision: Result<Output, any Error>?,
+        withdrawingFrom pending: [Deferred<Input>]
+    ) {
+        guard let decision else { return }
+        output.settle(decision)
+        withdraw(from: pending, dependent: output.dependentID)
     }
 
     // MARK: Withdrawing

@@ -58,32 +58,26 @@ extension Deferred {
 /// `all`: collect every value in input order; decide on the first error.
 @usableFromInline
 struct AllRule<Input: Sendable>: CombinationRule {
-    @usableFromInline var values: [Input?]
-    @usableFromInline var remaining: Int
+    @usableFromInline var collected: OrderedValues<Input>
 
     @inlinable
     init(count: Int) {
-        values = Array(repeating: nil, count: count)
-        remaining = count
+        collected = OrderedValues(count: count)
     }
 
     @inlinable
     mutating func start() -> Result<[Input], any Error>? {
-        remaining == 0 ? .success([]) : nil
+        collected.isFull ? .success([]) : nil
     }
 
     @inlinable
     mutating func receive(_ result: Result<Input, any Error>, at index: Int) -> Result<[Input], any Error>? {
         switch result {
         case .success(let value):
-            values[index] = value
-            remaining -= 1
-            guard remaining == 0 else { return nil }
-            let collected = values.map { $0! }
-            values = []
-            return .success(collected)
+            collected.store(value, at: index)
+            return collected.isFull ? .success(collected.collect()) : nil
         case .failure(let error):
-            values = []
+            collected.discard()
             return .failure(error)
         }
     }

@@ -90,8 +90,7 @@ public final class MultiFuture<Value: Sendable>: Sendable {
 /// nothing is pending.
 @usableFromInline
 struct MultiRule<Input: Sendable>: CombinationRule {
-    @usableFromInline var values: [Input?] = []
-    @usableFromInline var remaining = 0
+    @usableFromInline var collected = OrderedValues<Input>()
     @usableFromInline var isClosed = false
     @usableFromInline var failure: (any Error)?
 
@@ -106,19 +105,17 @@ struct MultiRule<Input: Sendable>: CombinationRule {
 
     @inlinable
     mutating func slotAdded(at index: Int) {
-        values.append(nil)
-        remaining += 1
+        collected.addSlot()
     }
 
     @inlinable
     mutating func receive(_ result: Result<Input, any Error>, at index: Int) -> Result<[Input], any Error>? {
         switch result {
         case .success(let value):
-            values[index] = value
-            remaining -= 1
-            return isClosed && remaining == 0 ? collect() : nil
+            collected.store(value, at: index)
+            return isClosed && collected.isFull ? .success(collected.collect()) : nil
         case .failure(let error):
-            values = []
+            collected.discard()
             return .failure(error)
         }
     }
@@ -126,16 +123,9 @@ struct MultiRule<Input: Sendable>: CombinationRule {
     @inlinable
     mutating func close() -> Result<[Input], any Error>? {
         if let failure {
-            values = []
+            collected.discard()
             return .failure(failure)
         }
-        return remaining == 0 ? collect() : nil
-    }
-
-    @inlinable
-    mutating func collect() -> Result<[Input], any Error> {
-        let collected = values.map { $0! }
-        values = []
-        return .success(collected)
+        return collected.isFull ? .success(collected.collect()) : nil
     }
 }
