@@ -1,0 +1,175 @@
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+
+// MARK: - DistributedContext
+
+/// What a handler knows about the attempt it runs, and its door to exactly-once database writes.
+///
+/// ```swift
+/// func run(_ order: Order, context: DistributedContext) async throws -> Receipt {
+///     try await context.transaction { db in
+///         try await db.query("INSERT INTO shipments (order_id) VALUES (\(order.id))")
+///     }
+///     try await payments.charge(order, idempotencyKey: context.idempotencyKey)   // at-least-once
+///     return Receipt(order: order.id)
+/// }
+/// ```
+public struct DistributedContext: Sendable {
+    /// The promise being run.
+    public let promiseID: String
+    /// 1 for the first attempt, 2 for the first retry, …
+    public let attempt: Int
+    /// A key that is the same on every attempt of this promise and different for every other promise:
+    /// give it to external services that deduplicate requests. Without such a service, an external
+    /// effect is at-least-once: a worker can die after the effect and before the completion commits.
+    public var idempotencyKey: String { "dk:\(promiseID)" }
+    public let logger: Logger
+
+    let session: TransactionSession
+
+    // MARK: Exactly-once writes
+
+    /// Runs `body` on a connection inside the transaction that will also complete this attempt.
+    ///
+    /// Writes made here commit if and only if the attempt's completion commits: when the attempt lost
+    /// its fence (lease expired, promise timed out or was cancelled, another worker took over), the whole
+    /// transaction rolls back and the writes vanish. So they happen exactly once per promise.
+    ///
+    /// Each call is a savepoint: when `body` throws, its own writes are rolled back and the error is
+    /// rethrown; earlier calls' writes stay. Calls run one at a time on the same connection, which stays
+    /// leased (and the transaction open, holding its row locks) until the handler returns.
+    ///
+    /// - Throws: what `body` throws, or the connection's error.
+    public func transaction<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await session.run(body)
+    }
+}
+
+// MARK: - TransactionSession
+
+/// The lazily opened transaction of one attempt. The first `transaction` call leases a connection and
+/// runs `BEGIN` on a task of its own; later calls run on that connection in turn; `finish` runs the
+/// fenced completion in the same transaction and commits, or rolls back when the fence is stale.
+final class TransactionSession: Sendable {
+    private enum Command: Sendable {
+        case run(@Sendable (PostgresConnection) async -> Void, fail: @Sendable (any Error) -> Void)
+        case finish(completionJSON: String, CheckedContinuation<Bool, any Error>)
+    }
+
+    private struct State {
+        var commands: AsyncStream<Command>.Continuation?
+        var task: Task<Void, Never>?
+    }
+
+    private let client: PostgresClient
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+
+    init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Whether a `transaction` call opened the session.
+    var isOpen: Bool { state.withLockedValue { $0.commands != nil } }
+
+    func run<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws
+        -> Result
+    {
+        let commands = open()
+        return try await withCheckedThrowingContinuation { continuation in
+            commands.yield(.run { connection in
+                do {
+                    try await connection.query("SAVEPOINT dk_handler", logger: self.logger)
+                    let value = try await body(connection)
+                    try await connection.query("RELEASE SAVEPOINT dk_handler", logger: self.logger)
+                    continuation.resume(returning: value)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK TO SAVEPOINT dk_handler", logger: self.logger)
+                    continuation.resume(throwing: error)
+                }
+            }, fail: { error in continuation.resume(throwing: error) })
+        }
+    }
+
+    /// Completes the attempt inside the transaction; returns whether the fence held (committed).
+    func finish(completionJSON: String) async throws -> Bool {
+        guard let commands = state.withLockedValue({ $0.commands }) else { return false }
+        let accepted = try await withCheckedThrowingContinuation { continuation in
+            commands.yield(.finish(completionJSON: completionJSON, continuation))
+            commands.finish()
+        }
+        await state.withLockedValue { $0.task }?.value
+        return accepted
+    }
+
+    /// Rolls back an open session without completing (the attempt was lost or abandoned).
+    func abandon() async {
+        let (commands, task) = state.withLockedValue { ($0.commands, $0.task) }
+        commands?.finish()
+        await task?.value
+    }
+
+    private func open() -> AsyncStream<Command>.Continuation {
+        state.withLockedValue { state in
+            if let commands = state.commands { return commands }
+            let (stream, commands) = AsyncStream.makeStream(of: Command.self)
+            state.commands = commands
+            let client = client, logger = logger
+            state.task = Task {
+                await TransactionSession.serve(stream, client: client, logger: logger)
+            }
+            return commands
+        }
+    }
+
+    private static func serve(_ stream: AsyncStream<Command>, client: PostgresClient, logger: Logger) async {
+        var iterator = stream.makeAsyncIterator()
+        do {
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                while let command = await iterator.next() {
+                    switch command {
+                    case .run(let body, _):
+                        await body(connection)
+                    case .finish(let completionJSON, let continuation):
+                        do {
+                            let rows = try await connection.query(
+                                "SELECT dk_complete(\(completionJSON)::jsonb)", logger: logger)
+                            var accepted = false
+                            for try await _ in rows.decode(String.self) { accepted = true }
+                            // A stale fence: roll back, so the handler's writes vanish with it.
+                            try await connection.query(accepted ? "COMMIT" : "ROLLBACK", logger: logger)
+                            continuation.resume(returning: accepted)
+                        } catch {
+                            _ = try? await connection.query("ROLLBACK", logger: logger)
+                            continuation.resume(throwing: error)
+                        }
+                        return
+                    }
+                }
+                // Abandoned: nothing commits.
+                try await connection.query("ROLLBACK", logger: logger)
+            }
+        } catch {
+            logger.debug("dk transaction session failed: \(error)")
+        }
+        // The connection failed: everything still queued fails, so no caller waits forever.
+        while let command = await iterator.next() {
+            switch command {
+            case .run(_, let fail):
+                fail(TransactionSessionError.connectionLost)
+            case .finish(_, let continuation):
+                continuation.resume(throwing: TransactionSessionError.connectionLost)
+            }
+        }
+    }
+}
+
+/// The transaction's connection failed before the command could run.
+enum TransactionSessionError: Error {
+    case connectionLost
+}

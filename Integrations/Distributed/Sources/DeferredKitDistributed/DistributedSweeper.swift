@@ -1,0 +1,76 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
+import PostgresNIO
+import ServiceLifecycle
+
+// MARK: - DistributedSweeper
+
+/// The maintenance loop: rejects promises past their deadline (with `.timedOut`; their dependents
+/// receive it) and returns attempts whose lease expired to the ready state with backoff, or rejects
+/// them (`.attemptsExhausted`) when no attempt is left.
+///
+/// Run one in as many processes as you like: only the one holding the session-level advisory lock
+/// sweeps (the leader). The lock lives on the sweeper's own connection, so when the leader's process
+/// dies, or its connection drops, the server releases it and another sweeper takes over on its next
+/// tick.
+public final class DistributedSweeper: Service, Sendable {
+    let store: PromiseStore
+    let interval: Duration
+    private let leading = NIOLockedValueBox(false)
+    private let swept = NIOLockedValueBox(0)
+
+    public init(store: PromiseStore, interval: Duration = .seconds(1)) {
+        self.store = store
+        self.interval = interval
+    }
+
+    /// Whether this sweeper holds the leader lock right now.
+    public var isLeader: Bool { leading.withLockedValue { $0 } }
+
+    /// Promises this sweeper has timed out or returned to the queue so far.
+    public var sweptCount: Int { swept.withLockedValue { $0 } }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown { [self] in
+            await self.loop()
+        }
+    }
+
+    private func loop() async {
+        var connection: PostgresConnection?
+        var number = 0
+        while !Task.isCancelled {
+            do {
+                if connection == nil || connection?.isClosed == true {
+                    leading.withLockedValue { $0 = false }
+                    number += 1
+                    connection = try await PostgresConnection.connect(
+                        on: MultiThreadedEventLoopGroup.singleton.any(),
+                        configuration: store.settings.connectionConfiguration, id: number, logger: store.logger
+                    ).get()
+                }
+                guard let connection else { continue }
+                if !isLeader {
+                    let rows = try await connection.query(
+                        "SELECT pg_try_advisory_lock(\(Schema.sweeperLockKey))", logger: store.logger)
+                    for try await acquired in rows.decode(Bool.self) where acquired {
+                        leading.withLockedValue { $0 = true }
+                    }
+                }
+                if isLeader {
+                    let rows = try await connection.query("SELECT dk_sweep()", logger: store.logger)
+                    for try await count in rows.decode(Int.self) { swept.withLockedValue { $0 += count } }
+                }
+            } catch {
+                if !Task.isCancelled { store.logger.debug("dk sweeper lost its connection: \(error)") }
+                leading.withLockedValue { $0 = false }
+                try? await connection?.close()
+                connection = nil
+            }
+            try? await Task.sleep(for: interval)
+        }
+        leading.withLockedValue { $0 = false }
+        try? await connection?.close()
+    }
+}

@@ -1,0 +1,50 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+// MARK: - NotificationListener
+
+/// One dedicated connection per process that `LISTEN`s on the `dk` channel, reconnecting with backoff
+/// whenever the connection drops (a server restart, a network cut).
+///
+/// NOTIFY is only a hint: a listener that was down misses notifications. So after every (re)connection,
+/// once `LISTEN` is in place, `onListening` runs, and the store re-checks everything it waits for; its
+/// polling fallback covers the rest.
+struct NotificationListener: Sendable {
+    let settings: PostgresSettings
+    let logger: Logger
+    let onListening: @Sendable () -> Void
+    let onNotification: @Sendable (String) -> Void
+
+    /// Listens until the task is cancelled.
+    func run() async {
+        var delay = Duration.milliseconds(50)
+        var connectionNumber = 0
+        while !Task.isCancelled {
+            connectionNumber += 1
+            do {
+                let connection = try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: settings.connectionConfiguration,
+                    id: connectionNumber, logger: logger
+                ).get()
+                do {
+                    try await connection.listen(on: Schema.channel) { notifications in
+                        delay = .milliseconds(50)
+                        onListening()
+                        for try await notification in notifications {
+                            onNotification(notification.payload)
+                        }
+                    }
+                } catch {
+                    if !Task.isCancelled { logger.info("dk listener lost its connection: \(error)") }
+                }
+                try? await connection.close()
+            } catch {
+                if !Task.isCancelled { logger.debug("dk listener cannot connect yet: \(error)") }
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(1))
+        }
+    }
+}
