@@ -29,12 +29,17 @@ struct NotificationListener: Sendable {
                     id: connectionNumber, logger: logger
                 ).get()
                 do {
-                    try await connection.listen(on: Schema.channel) { notifications in
-                        delay = .milliseconds(50)
-                        onListening()
-                        for try await notification in notifications {
-                            onNotification(notification.payload)
+                    // Closing the connection is what ends the notification sequence on cancellation.
+                    try await withTaskCancellationHandler {
+                        try await connection.listen(on: Schema.channel) { notifications in
+                            delay = .milliseconds(50)
+                            onListening()
+                            for try await notification in notifications {
+                                onNotification(notification.payload)
+                            }
                         }
+                    } onCancel: {
+                        Task { try? await connection.close() }
                     }
                 } catch {
                     if !Task.isCancelled { logger.info("dk listener lost its connection: \(error)") }

@@ -139,7 +139,7 @@ public final class PromiseStore: Service, Sendable {
     public func deferred<Output>(_ promise: DistributedPromise<Output>) -> Deferred<Output> {
         let id = promise.id
         let token = waiters.makeToken()
-        let local = Deferred<Output> { [waiters] _ in waiters.remove(id, token: token) }
+        let local = Deferred<Output>(canceller: { [waiters] _ in waiters.remove(id, token: token) })
         waiters.add(id, token: token) { outcome in
             switch outcome {
             case .success(let json):

@@ -54,11 +54,11 @@ public struct CountShard: DistributedHandler {
             let rows = try await db.query(
                 """
                 SELECT count(*)::integer FROM dk_items WHERE colour = 'red' AND id % \(shard.of)::integer = \(shard.index)::integer
-                """)
+                """, logger: context.logger)
             var count = 0
             for try await value in rows.decode(Int.self) { count = value }
             try await db.query(
-                "INSERT INTO dk_test_effects (promise, note, attempt) VALUES (\(context.promiseID), 'count', \(context.attempt))")
+                "INSERT INTO dk_test_effects (promise, note, attempt) VALUES (\(context.promiseID), 'count', \(context.attempt))", logger: context.logger)
             return count
         }
     }
@@ -93,7 +93,7 @@ public struct Sleeper: DistributedHandler {
         try await context.transaction { db in
             // Written first, so the row would be there twice if a lost attempt's transaction committed.
             try await db.query(
-                "INSERT INTO dk_test_effects (promise, note, attempt) VALUES (\(context.promiseID), \(nap.tag), \(context.attempt))")
+                "INSERT INTO dk_test_effects (promise, note, attempt) VALUES (\(context.promiseID), \(nap.tag), \(context.attempt))", logger: context.logger)
         }
         try await Task.sleep(for: .milliseconds(nap.milliseconds))
         return nap.tag

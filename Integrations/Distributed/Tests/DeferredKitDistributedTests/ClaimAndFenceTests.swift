@@ -54,8 +54,9 @@ struct ClaimAndFenceTests {
     @Test func aLostAttemptsTransactionRollsBackAndTheRetryWritesTheOnlyEffect() async throws {
         try await withStore { store, _ in
             // The zombie never heartbeats (60 s), so its 300 ms lease expires mid-run and the promise is
-            // retried by the healthy worker; the zombie then finishes and tries to complete.
-            let zombie = localWorker(store, name: "zombie", heartbeat: .seconds(60))
+            // retried by the healthy worker (the zombie's only slot is taken by its own sleeping attempt); the
+            // zombie then finishes and tries to complete.
+            let zombie = localWorker(store, name: "zombie", concurrency: 1, heartbeat: .seconds(60))
             let healthy = localWorker(store, name: "healthy")
             let sweeper = DistributedSweeper(store: store, interval: .milliseconds(50))
             let nap = try await store.submit { g in

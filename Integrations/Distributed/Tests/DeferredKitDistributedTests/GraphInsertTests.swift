@@ -1,4 +1,4 @@
-import DeferredKitDistributed
+@testable import DeferredKitDistributed
 import DistributedFixtures
 import Foundation
 import Testing
@@ -39,9 +39,7 @@ struct GraphInsertTests {
         var graph = DistributedGraph()
         _ = try graph.call(Noop.self, id: "twice", input: 1)
         _ = try graph.call(Noop.self, id: "twice", input: 2)
-        let store = PromiseStore(settings: PostgresSettings(endpoint: .unixSocket(path: "/nonexistent"), username: "x",
-                                                            database: "x"))
-        await #expect(throws: DistributedError.duplicateInGraph(id: "twice")) { try await store.submit(graph) }
+        #expect(throws: DistributedError.duplicateInGraph(id: "twice")) { try graph.document() }
     }
 
     @Test func callsAreReadyAndDependentsWaitForTheirParents() async throws {
