@@ -41,6 +41,7 @@ public struct DistributedContext: Sendable {
     /// leased (and the transaction open, holding its row locks) until the handler returns.
     ///
     /// - Throws: what `body` throws, or the connection's error.
+    @discardableResult
     public func transaction<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
@@ -81,7 +82,7 @@ final class TransactionSession: Sendable {
     {
         let commands = open()
         return try await withCheckedThrowingContinuation { continuation in
-            commands.yield(.run { connection in
+            commands.yield(.run({ connection in
                 do {
                     try await connection.query("SAVEPOINT dk_handler", logger: self.logger)
                     let value = try await body(connection)
@@ -91,7 +92,7 @@ final class TransactionSession: Sendable {
                     _ = try? await connection.query("ROLLBACK TO SAVEPOINT dk_handler", logger: self.logger)
                     continuation.resume(throwing: error)
                 }
-            }, fail: { error in continuation.resume(throwing: error) })
+            }, fail: { error in continuation.resume(throwing: error) }))
         }
     }
 
@@ -127,11 +128,10 @@ final class TransactionSession: Sendable {
     }
 
     private static func serve(_ stream: AsyncStream<Command>, client: PostgresClient, logger: Logger) async {
-        var iterator = stream.makeAsyncIterator()
         do {
             try await client.withConnection { connection in
                 try await connection.query("BEGIN", logger: logger)
-                while let command = await iterator.next() {
+                for await command in stream {
                     switch command {
                     case .run(let body, _):
                         await body(connection)
@@ -157,8 +157,9 @@ final class TransactionSession: Sendable {
         } catch {
             logger.debug("dk transaction session failed: \(error)")
         }
-        // The connection failed: everything still queued fails, so no caller waits forever.
-        while let command = await iterator.next() {
+        // The connection failed: everything still queued (and anything sent later) fails, so no caller
+        // waits forever. The stream is read by one loop at a time: the one above has ended.
+        for await command in stream {
             switch command {
             case .run(_, let fail):
                 fail(TransactionSessionError.connectionLost)

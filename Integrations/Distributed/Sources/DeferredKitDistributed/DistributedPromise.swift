@@ -1,3 +1,5 @@
+import DeferredKit
+
 // MARK: - DistributedPromise
 
 /// A durable promise in the database, named by the id its creator chose, that settles with an `Output`.

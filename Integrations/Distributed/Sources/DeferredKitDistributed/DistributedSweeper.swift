@@ -32,7 +32,7 @@ public final class DistributedSweeper: Service, Sendable {
     public var sweptCount: Int { swept.withLockedValue { $0 } }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { [self] in
+        await cancelWhenGracefulShutdown { [self] in
             await self.loop()
         }
     }

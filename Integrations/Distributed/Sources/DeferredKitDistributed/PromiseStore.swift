@@ -47,7 +47,7 @@ public final class PromiseStore: Service, Sendable {
     /// Runs the pool, the listener and the checker until the task is cancelled or a graceful shutdown
     /// is triggered. Local waiters still pending then stay pending until they are cancelled.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { [self] in
+        await cancelWhenGracefulShutdown { [self] in
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.client.run() }
                 group.addTask {
@@ -106,7 +106,9 @@ public final class PromiseStore: Service, Sendable {
     ///     graph.then(try graph.call(Fetch.self, id: "fetch/1", input: url), Resize.self, id: "resize/1")
     /// }
     /// ```
-    public func submit<Result>(_ build: (inout DistributedGraph) throws -> Result) async throws -> Result {
+    public nonisolated(nonsending) func submit<Result>(_ build: (inout DistributedGraph) throws -> Result) async throws
+        -> Result
+    {
         var graph = DistributedGraph()
         let result = try build(&graph)
         try await submit(graph)

@@ -19,7 +19,8 @@ while let flag = arguments.popFirst() {
     }
     options[String(flag.dropFirst(2))] = value
 }
-func number(_ key: String, _ fallback: Int) -> Int { options[key].flatMap(Int.init) ?? fallback }
+let parsed = options
+let number = { @Sendable (key: String, fallback: Int) -> Int in parsed[key].flatMap(Int.init) ?? fallback }
 
 var logger = Logger(label: "dk-worker")
 logger.logLevel = .warning
@@ -33,7 +34,6 @@ let sweeper = DistributedSweeper(store: store, interval: .milliseconds(number("s
 let group = ServiceGroup(services: [store, worker, sweeper], gracefulShutdownSignals: [.sigterm, .sigint],
                          logger: logger)
 print("dk-worker \(worker.name) started")
-fflush(stdout)
 try await group.run()
 let statistics = worker.statistics
 print("dk-worker \(worker.name) stopped: claimed \(statistics.claimed), completed \(statistics.completed), fenced out \(statistics.fencedOut), lost \(statistics.lost)")

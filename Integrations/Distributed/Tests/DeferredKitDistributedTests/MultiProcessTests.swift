@@ -86,7 +86,7 @@ struct MultiProcessTests {
     @Test func submittingTheSameGraphTwiceRunsItOnce() async throws {
         try await withStore { store, settings in
             try await Fixtures.fillItems(store, count: 300)
-            func graph(_ g: inout DistributedGraph) throws -> DistributedPromise<Int> {
+            @Sendable func graph(_ g: inout DistributedGraph) throws -> DistributedPromise<Int> {
                 let shards = try (0..<4).map { try g.call(CountShard.self, id: "twice/\($0)", input: Shard(index: $0, of: 4)) }
                 return g.then(g.all(shards, id: "twice/all"), Sum.self, id: "twice/total")
             }

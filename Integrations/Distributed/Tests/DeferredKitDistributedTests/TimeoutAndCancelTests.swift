@@ -74,9 +74,8 @@ struct AwaitingTests {
             let patient = store.deferred(nap)
             impatient.cancel()
             await #expect(throws: CancellationError.self) { try await impatient.value }
-            try await withServices([localWorker(store)]) {
-                #expect(try await patient.value == "done")
-            }
+            let value = try await withServices([localWorker(store)]) { try await settled(patient).get() }
+            #expect(value == "done")
             #expect(try await store.snapshot("nap")?.state == .resolved, "the durable promise was not cancelled")
         }
     }

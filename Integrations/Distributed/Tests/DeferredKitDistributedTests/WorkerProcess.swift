@@ -26,7 +26,7 @@ final class WorkerProcess: @unchecked Sendable {
     init(name: String, settings: PostgresSettings, arguments: [String] = []) throws {
         self.name = name
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("dk-worker-\(name)-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         process.executableURL = Self.executable
         process.arguments = ["--name", name, "--heartbeat-ms", "200", "--poll-ms", "200", "--sweep-ms", "100"] + arguments

@@ -1,0 +1,189 @@
+// dk-bench: how fast plain distributed promises go, against pgbench on the same server in the same run.
+//
+//   Scripts/with-postgres swift run -c release dk-bench [--promises 20000] [--batch 32] [--steps 200]
+//
+// 1. Throughput floor. N `Noop` promises are inserted (not ready), then made ready in one statement;
+//    1 and then 4 `dk-worker` processes claim and complete them (batched claims and completions, batch
+//    size B); promises/s = N / time until the last one settled. pgbench then runs the same SQL — claim
+//    B with `dk_claim`, complete them with `dk_complete`, two transactions — with 1 and 4 clients on
+//    the same number of fresh promises. The ratio is what the worker machinery costs over bare SQL.
+// 2. `then`-step latency. A chain of S `Stamp` steps, each a `then` of the previous one, run by 2 worker
+//    processes that poll only every 10 s (so each wake-up is a NOTIFY); a step's latency is the time from
+//    its parent's settling (`settled_at`, the server's clock) to its handler starting (the worker's
+//    clock; same machine).
+import DeferredKitDistributed
+import DistributedFixtures
+import Foundation
+import Logging
+import PostgresNIO
+
+@main
+struct Bench {
+    let promiseCount: Int
+    let batch: Int
+    let steps: Int
+    let environment = ProcessInfo.processInfo.environment
+    let settings: PostgresSettings
+    let store: PromiseStore
+    let clock = ContinuousClock()
+
+    static func main() async throws {
+        var options: [String: String] = [:]
+        var arguments = CommandLine.arguments.dropFirst()
+        while let flag = arguments.popFirst() {
+            guard flag.hasPrefix("--"), let value = arguments.popFirst() else { fatalError("dk-bench: unexpected argument \(flag)") }
+            options[String(flag.dropFirst(2))] = value
+        }
+        var logger = Logger(label: "dk-bench")
+        logger.logLevel = .warning
+        let settings = try PostgresSettings.fromEnvironment()
+        let bench = Bench(
+            promiseCount: options["promises"].flatMap(Int.init) ?? 20_000, batch: options["batch"].flatMap(Int.init) ?? 32,
+            steps: options["steps"].flatMap(Int.init) ?? 200, settings: settings,
+            store: PromiseStore(settings: settings, logger: logger, pollInterval: .milliseconds(100)))
+        try await bench.run()
+    }
+
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            try await store.installSchema()
+            try await Fixtures.installTables(store)
+            print("dk-bench: \(promiseCount) promises per run, batch size \(batch) (claims and completions), \(steps) then-steps")
+            for count in [1, 4] {
+                let workers = try await workerThroughput(processes: count)
+                let floor = try await pgbenchThroughput(clients: count)
+                print(String(format: "throughput, %d worker process(es): %8.0f promises/s; pgbench, %d client(s), same SQL: %8.0f promises/s; ratio %.2f (target >= 0.5)",
+                             count, workers, count, floor, workers / floor))
+            }
+            let latency = try await thenLatency()
+            print(String(format: "then-step latency over %d steps (NOTIFY, polling every 10 s): p50 %.1f ms, p99 %.1f ms (target p50 <= 10 ms)",
+                         latency.count, latency.p50, latency.p99))
+            group.cancelAll()
+        }
+    }
+
+
+    func workerExecutable() -> URL {
+        if let path = environment["DK_WORKER_PATH"] { return URL(fileURLWithPath: path) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dk-worker")
+    }
+
+    func startWorkers(_ count: Int, _ extra: [String]) throws -> [Process] {
+        try (0..<count).map { index in
+            let process = Process()
+            process.executableURL = workerExecutable()
+            process.arguments = ["--name", "bench\(index)"] + extra
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+    }
+
+    func stop(_ processes: [Process]) {
+        for process in processes {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    func scalar(_ sql: String) async throws -> Double {
+        let rows = try await store.client.query(PostgresQuery(unsafeSQL: sql))
+        var value = 0.0
+        for try await number in rows.decode(Double.self) { value = number }
+        return value
+    }
+
+    /// Inserts `count` Noop promises, waiting (not ready): the run starts when they are all made ready.
+    func insertWaiting(_ count: Int, prefix: String) async throws {
+        try await store.client.query(
+            """
+            INSERT INTO dk_promise (id, kind, handler, spec, input, state, max_attempts, lease_seconds, backoff_seconds)
+            SELECT \(prefix) || i, 'call', 'fixtures.noop.v1', '{}'::jsonb, to_jsonb(i), 'waiting', 3, 30, 1
+            FROM generate_series(1, \(count)::integer) AS i
+            """)
+    }
+
+    func makeReady(prefix: String) async throws {
+        try await store.client.query(
+            "UPDATE dk_promise SET state = 'ready', run_after = now() WHERE state = 'waiting' AND id LIKE \(prefix + "%")")
+        try await store.client.query("SELECT pg_notify('dk', 'rfixtures.noop.v1')")
+    }
+
+    func settledCount(prefix: String) async throws -> Int {
+        Int(try await scalar("SELECT count(*)::float8 FROM dk_promise WHERE state = 'resolved' AND id LIKE '\(prefix)%'"))
+    }
+
+    func workerThroughput(processes: Int) async throws -> Double {
+        let prefix = "w\(processes)-"
+        try await insertWaiting(promiseCount, prefix: prefix)
+        let workers = try startWorkers(processes, ["--concurrency", "\(batch * 2)", "--batch", "\(batch)", "--poll-ms", "200"])
+        defer { stop(workers) }
+        try await Task.sleep(for: .seconds(1))   // let them connect and LISTEN
+        let start = clock.now
+        try await makeReady(prefix: prefix)
+        while try await settledCount(prefix: prefix) < promiseCount {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return Double(promiseCount) / (clock.now - start).inSeconds
+    }
+
+    func pgbenchThroughput(clients: Int) async throws -> Double {
+        let prefix = "p\(clients)-"
+        try await insertWaiting(promiseCount, prefix: prefix)
+        try await makeReady(prefix: prefix)
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("dk-bench-\(clients).sql")
+        try """
+        SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'fence', fence, 'output', input::jsonb)), '[]'::jsonb) AS done FROM dk_claim(ARRAY['fixtures.noop.v1'], 'pgbench', \(batch)) \\gset
+        SELECT count(*) FROM dk_complete(:done::jsonb);
+
+        """.write(to: script, atomically: true, encoding: .utf8)
+        let transactionsPerClient = (promiseCount + batch * clients - 1) / (batch * clients)
+        let pgbench = Process()
+        let bin = environment["DK_PG_BIN"].map { $0 + "/pgbench" } ?? "/usr/bin/pgbench"
+        pgbench.executableURL = URL(fileURLWithPath: bin)
+        pgbench.arguments = ["-n", "-M", "extended", "-f", script.path, "-c", "\(clients)", "-j", "\(clients)",
+                             "-t", "\(transactionsPerClient)", settings.database]
+        pgbench.standardOutput = FileHandle.nullDevice
+        let start = clock.now
+        try pgbench.run()
+        pgbench.waitUntilExit()
+        let elapsed = clock.now - start
+        guard pgbench.terminationStatus == 0 else { throw BenchError(message: "pgbench failed (\(pgbench.terminationStatus))") }
+        let done = try await settledCount(prefix: prefix)
+        return Double(done) / elapsed.inSeconds
+    }
+
+
+    func thenLatency() async throws -> (p50: Double, p99: Double, count: Int) {
+        let workers = try startWorkers(2, ["--concurrency", "4", "--batch", "\(batch)", "--poll-ms", "10000"])
+        defer { stop(workers) }
+        try await Task.sleep(for: .seconds(1))
+        let last = try await store.submit { graph in
+            var step = try graph.call(Stamp.self, id: "chain/0", input: 0)
+            for index in 1...steps { step = graph.then(step, Stamp.self, id: "chain/\(index)") }
+            return step
+        }
+        _ = try await last.value(in: store)
+        let rows = try await store.client.query(
+            """
+            SELECT (c.output::text)::float8 - extract(epoch FROM p.settled_at)::float8
+            FROM dk_edge e JOIN dk_promise p ON p.id = e.parent JOIN dk_promise c ON c.id = e.child
+            WHERE c.id LIKE 'chain/%'
+            """)
+        var latencies: [Double] = []
+        for try await latency in rows.decode(Double.self) { latencies.append(latency * 1_000) }
+        latencies.sort()
+        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+        return (percentile(0.5), percentile(0.99), latencies.count)
+    }
+}
+
+struct BenchError: Error { var message: String }
+
+extension Duration {
+    var inSeconds: Double {
+        let (whole, attos) = components
+        return Double(whole) + Double(attos) / 1e18
+    }
+}
