@@ -85,12 +85,14 @@ final class CompletionBatcher: Sendable {
         var delay = Duration.milliseconds(20)
         while true {
             do {
+                let client = store.client, logger = store.logger
                 return try await store.retryingConflicts {
-                    let rows = try await self.store.client.query("SELECT dk_complete(\(document)::jsonb)",
-                                                                 logger: self.store.logger)
-                    var accepted: Set<String> = []
-                    for try await id in rows.decode(String.self) { accepted.insert(id) }
-                    return accepted
+                    try await withTimeLimit(.seconds(30)) {
+                        let rows = try await client.query("SELECT dk_complete(\(document)::jsonb)", logger: logger)
+                        var accepted: Set<String> = []
+                        for try await id in rows.decode(String.self) { accepted.insert(id) }
+                        return accepted
+                    }
                 }
             } catch {
                 guard clock.now - start < retryFor else {

@@ -84,7 +84,12 @@ final class TransactionSession: Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             commands.yield(.run({ connection in
                 do {
-                    try await connection.query("SAVEPOINT dk_handler", logger: self.logger)
+                    // A query on a connection the server closed can wait forever (see `withTimeLimit`).
+                    guard !connection.isClosed else { throw TransactionSessionError.connectionLost }
+                    let logger = self.logger
+                    try await withTimeLimit(.seconds(10)) {
+                        try await connection.query("SAVEPOINT dk_handler", logger: logger)
+                    }
                     let value = try await body(connection)
                     try await connection.query("RELEASE SAVEPOINT dk_handler", logger: self.logger)
                     continuation.resume(returning: value)
@@ -130,32 +135,45 @@ final class TransactionSession: Sendable {
     private static func serve(_ stream: AsyncStream<Command>, client: PostgresClient, logger: Logger) async {
         do {
             try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: logger)
+                try await withTimeLimit(.seconds(10)) { try await connection.query("BEGIN", logger: logger) }
+                logger.debug("dk transaction session began")
                 for await command in stream {
                     switch command {
                     case .run(let body, _):
                         await body(connection)
                     case .finish(let completionJSON, let continuation):
                         do {
-                            let rows = try await connection.query(
-                                "SELECT dk_complete(\(completionJSON)::jsonb)", logger: logger)
-                            var accepted = false
-                            for try await _ in rows.decode(String.self) { accepted = true }
-                            // A stale fence: roll back, so the handler's writes vanish with it.
-                            try await connection.query(accepted ? "COMMIT" : "ROLLBACK", logger: logger)
+                            guard !connection.isClosed else { throw TransactionSessionError.connectionLost }
+                            let accepted = try await withTimeLimit(.seconds(30)) {
+                                let rows = try await connection.query(
+                                    "SELECT dk_complete(\(completionJSON)::jsonb)", logger: logger)
+                                var accepted = false
+                                for try await _ in rows.decode(String.self) { accepted = true }
+                                // A stale fence: roll back, so the handler's writes vanish with it.
+                                try await connection.query(accepted ? "COMMIT" : "ROLLBACK", logger: logger)
+                                return accepted
+                            }
+                            logger.debug("dk transaction session completed", metadata: ["accepted": "\(accepted)"])
                             continuation.resume(returning: accepted)
                         } catch {
-                            _ = try? await connection.query("ROLLBACK", logger: logger)
+                            logger.debug("dk transaction session could not complete: \(NotificationListener.explain(error))")
+                            if !connection.isClosed {
+                                _ = try? await withTimeLimit(.seconds(5)) {
+                                    try await connection.query("ROLLBACK", logger: logger)
+                                }
+                            }
                             continuation.resume(throwing: error)
                         }
                         return
                     }
                 }
                 // Abandoned: nothing commits.
-                try await connection.query("ROLLBACK", logger: logger)
+                if !connection.isClosed {
+                    try await withTimeLimit(.seconds(5)) { try await connection.query("ROLLBACK", logger: logger) }
+                }
             }
         } catch {
-            logger.debug("dk transaction session failed: \(error)")
+            logger.debug("dk transaction session failed: \(NotificationListener.explain(error))")
         }
         // The connection failed: everything still queued (and anything sent later) fails, so no caller
         // waits forever. The stream is read by one loop at a time: the one above has ended.

@@ -45,32 +45,47 @@ public final class DistributedSweeper: Service, Sendable {
                 if connection == nil || connection?.isClosed == true {
                     leading.withLockedValue { $0 = false }
                     number += 1
-                    connection = try await PostgresConnection.connect(
-                        on: MultiThreadedEventLoopGroup.singleton.any(),
-                        configuration: store.settings.connectionConfiguration, id: number, logger: store.logger
-                    ).get()
-                }
-                guard let connection else { continue }
-                if !isLeader {
-                    let rows = try await connection.query(
-                        "SELECT pg_try_advisory_lock(\(Schema.sweeperLockKey))", logger: store.logger)
-                    for try await acquired in rows.decode(Bool.self) where acquired {
-                        leading.withLockedValue { $0 = true }
+                    let settings = store.settings, logger = store.logger, id = number
+                    connection = try await withTimeLimit(.seconds(5)) {
+                        try await PostgresConnection.connect(
+                            on: MultiThreadedEventLoopGroup.singleton.any(),
+                            configuration: settings.connectionConfiguration, id: id, logger: logger
+                        ).get()
                     }
                 }
+                guard let connection else { continue }
+                let logger = store.logger
+                if !isLeader {
+                    let acquired = try await withTimeLimit(.seconds(10)) {
+                        let rows = try await connection.query(
+                            "SELECT pg_try_advisory_lock(\(Schema.sweeperLockKey))", logger: logger)
+                        var acquired = false
+                        for try await value in rows.decode(Bool.self) { acquired = value }
+                        return acquired
+                    }
+                    if acquired { leading.withLockedValue { $0 = true } }
+                }
                 if isLeader {
-                    let rows = try await connection.query("SELECT dk_sweep()", logger: store.logger)
-                    for try await count in rows.decode(Int.self) { swept.withLockedValue { $0 += count } }
+                    let count = try await withTimeLimit(.seconds(10)) {
+                        let rows = try await connection.query("SELECT dk_sweep()", logger: logger)
+                        var count = 0
+                        for try await value in rows.decode(Int.self) { count = value }
+                        return count
+                    }
+                    swept.withLockedValue { $0 += count }
                 }
             } catch {
-                if !Task.isCancelled { store.logger.debug("dk sweeper lost its connection: \(error)") }
+                if !Task.isCancelled {
+                    store.logger.debug("dk sweeper lost its connection: \(NotificationListener.explain(error))")
+                }
                 leading.withLockedValue { $0 = false }
-                try? await connection?.close()
+                // Closing drops the leader lock with the session; not awaited (see NotificationListener).
+                if let closing = connection { Task { try? await closing.close() } }
                 connection = nil
             }
             try? await Task.sleep(for: interval)
         }
         leading.withLockedValue { $0 = false }
-        try? await connection?.close()
+        if let closing = connection { Task { try? await closing.close() } }
     }
 }

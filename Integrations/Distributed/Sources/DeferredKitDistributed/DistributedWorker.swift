@@ -151,14 +151,17 @@ public final class DistributedWorker: Service, Sendable {
     }
 
     private func claim(limit: Int) async throws -> [Claim] {
-        let names = Array(handlers.keys)
-        let rows = try await store.client.query(
-            """
-            SELECT id, handler, input, fence, attempt FROM dk_claim(\(names)::text[], \(name), \(limit)::integer)
-            """, logger: store.logger)
-        var claims: [Claim] = []
-        for try await (id, handler, input, fence, attempt) in rows.decode((String, String, String?, Int64, Int).self) {
-            claims.append(Claim(id: id, handler: handler, inputJSON: input ?? "null", fence: fence, attempt: attempt))
+        let names = Array(handlers.keys), client = store.client, logger = store.logger, worker = name
+        let claims = try await withTimeLimit(.seconds(30)) {
+            let rows = try await client.query(
+                """
+                SELECT id, handler, input, fence, attempt FROM dk_claim(\(names)::text[], \(worker), \(limit)::integer)
+                """, logger: logger)
+            var claims: [Claim] = []
+            for try await (id, handler, input, fence, attempt) in rows.decode((String, String, String?, Int64, Int).self) {
+                claims.append(Claim(id: id, handler: handler, inputJSON: input ?? "null", fence: fence, attempt: attempt))
+            }
+            return claims
         }
         counters.withLockedValue {
             $0.claimed += claims.count
@@ -183,6 +186,8 @@ public final class DistributedWorker: Service, Sendable {
         if lostAlready { task.cancel() }
         let result = await withTaskCancellationHandler { await task.result } onCancel: { task.cancel() }
         let lost = running.withLockedValue { $0.removeValue(forKey: claim.id)?.lost ?? true }
+        store.logger.debug("dk attempt ended", metadata: ["promise": "\(claim.id)", "lost": "\(lost)",
+                                                          "succeeded": "\((try? result.get()) != nil)"])
         if lost || (isStopping && (try? result.get()) == nil) {
             // Lost: the fence moved on. Stopping: the failure may be the shutdown's; let the lease expire.
             await session.abandon()
@@ -229,9 +234,13 @@ public final class DistributedWorker: Service, Sendable {
             guard !held.isEmpty else { continue }
             do {
                 let document = try JSONCoding.document(held.map { ["id": $0.id, "fence": $0.fence] as [String: Any] })
-                let rows = try await store.client.query("SELECT dk_heartbeat(\(document)::jsonb)", logger: store.logger)
-                var kept: Set<String> = []
-                for try await id in rows.decode(String.self) { kept.insert(id) }
+                let client = store.client, logger = store.logger
+                let kept = try await withTimeLimit(.seconds(10)) {
+                    let rows = try await client.query("SELECT dk_heartbeat(\(document)::jsonb)", logger: logger)
+                    var kept: Set<String> = []
+                    for try await id in rows.decode(String.self) { kept.insert(id) }
+                    return kept
+                }
                 for attempt in held where !kept.contains(attempt.id) {
                     let task: Task<String, any Error>? = running.withLockedValue { running in
                         guard running[attempt.id]?.fence == attempt.fence else { return nil }

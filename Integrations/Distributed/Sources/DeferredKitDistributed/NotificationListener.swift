@@ -24,10 +24,13 @@ struct NotificationListener: Sendable {
         while !Task.isCancelled {
             connectionNumber += 1
             do {
-                let connection = try await PostgresConnection.connect(
-                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: settings.connectionConfiguration,
-                    id: connectionNumber, logger: logger
-                ).get()
+                let settings = settings, logger = logger, number = connectionNumber
+                let connection = try await withTimeLimit(.seconds(5)) {
+                    try await PostgresConnection.connect(
+                        on: MultiThreadedEventLoopGroup.singleton.any(), configuration: settings.connectionConfiguration,
+                        id: number, logger: logger
+                    ).get()
+                }
                 do {
                     // Closing the connection is what ends the notification sequence on cancellation.
                     try await withTaskCancellationHandler {
@@ -42,14 +45,23 @@ struct NotificationListener: Sendable {
                         Task { try? await connection.close() }
                     }
                 } catch {
-                    if !Task.isCancelled { logger.info("dk listener lost its connection: \(error)") }
+                    if !Task.isCancelled { logger.info("dk listener lost its connection: \(Self.explain(error))") }
                 }
-                try? await connection.close()
+                // Not awaited: closing a connection the server already dropped may never report back.
+                Task { try? await connection.close() }
             } catch {
-                if !Task.isCancelled { logger.debug("dk listener cannot connect yet: \(error)") }
+                if !Task.isCancelled { logger.debug("dk listener cannot connect yet: \(Self.explain(error))") }
             }
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(1))
         }
+    }
+
+    /// The server's message or the connection error, for the logs (postgres-nio hides both by default).
+    static func explain(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        let message = error.serverInfo?[.message] ?? ""
+        let state = error.serverInfo?[.sqlState] ?? ""
+        return "code=\(error.code) sqlstate=\(state) message=\(message) underlying=\(error.underlying.map { "\($0)" } ?? "none")"
     }
 }

@@ -219,7 +219,7 @@ public final class PromiseStore: Service, Sendable {
             let ids = waiters.takeIdsToCheck(everything: pollDue)
             guard !ids.isEmpty else { continue }
             do {
-                waiters.deliver(try await settledOutcomes(ids))
+                waiters.deliver(try await withTimeLimit(.seconds(30)) { try await self.settledOutcomes(ids) })
             } catch {
                 if Task.isCancelled { return }
                 logger.debug("dk checker query failed, will retry: \(error)")

@@ -23,7 +23,7 @@ let parsed = options
 let number = { @Sendable (key: String, fallback: Int) -> Int in parsed[key].flatMap(Int.init) ?? fallback }
 
 var logger = Logger(label: "dk-worker")
-logger.logLevel = .warning
+logger.logLevel = options["log"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
 let settings = try PostgresSettings.fromEnvironment()
 let store = PromiseStore(settings: settings, logger: logger, pollInterval: .milliseconds(number("poll-ms", 500)))
 let worker = DistributedWorker(

@@ -44,11 +44,17 @@ final class WorkerProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGTERM (a graceful shutdown), then SIGKILL if it has not exited within 10 s.
     func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
         if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+            print("dk-worker \(name) ignored SIGTERM for 10 s; killing it")
+            Foundation.kill(process.processIdentifier, SIGKILL)
         }
+        process.waitUntilExit()
     }
 
     var output: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
