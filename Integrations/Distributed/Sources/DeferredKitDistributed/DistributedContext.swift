@@ -1,5 +1,7 @@
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import PostgresNIO
 
 // MARK: - DistributedContext
@@ -38,7 +40,7 @@ public struct DistributedContext: Sendable {
     ///
     /// Each call is a savepoint: when `body` throws, its own writes are rolled back and the error is
     /// rethrown; earlier calls' writes stay. Calls run one at a time on the same connection, which stays
-    /// leased (and the transaction open, holding its row locks) until the handler returns.
+    /// open (and the transaction with it, holding its row locks) until the handler returns.
     ///
     /// - Throws: what `body` throws, or the connection's error.
     @discardableResult
@@ -51,7 +53,7 @@ public struct DistributedContext: Sendable {
 
 // MARK: - TransactionSession
 
-/// The lazily opened transaction of one attempt. The first `transaction` call leases a connection and
+/// The lazily opened transaction of one attempt. The first `transaction` call opens a connection and
 /// runs `BEGIN` on a task of its own; later calls run on that connection in turn; `finish` runs the
 /// fenced completion in the same transaction and commits, or rolls back when the fence is stale.
 final class TransactionSession: Sendable {
@@ -65,12 +67,12 @@ final class TransactionSession: Sendable {
         var task: Task<Void, Never>?
     }
 
-    private let client: PostgresClient
+    private let settings: PostgresSettings
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
 
-    init(client: PostgresClient, logger: Logger) {
-        self.client = client
+    init(settings: PostgresSettings, logger: Logger) {
+        self.settings = settings
         self.logger = logger
     }
 
@@ -90,11 +92,21 @@ final class TransactionSession: Sendable {
                     try await withTimeLimit(.seconds(10)) {
                         try await connection.query("SAVEPOINT dk_handler", logger: logger)
                     }
-                    let value = try await body(connection)
-                    try await connection.query("RELEASE SAVEPOINT dk_handler", logger: self.logger)
+                    // The handler's own queries have no time limit, but they end when the connection does.
+                    let value = try await withTimeLimit(.seconds(24 * 3600), abandonWhen: { connection.isClosed }) {
+                        try await body(connection)
+                    }
+                    try await withTimeLimit(.seconds(10)) {
+                        try await connection.query("RELEASE SAVEPOINT dk_handler", logger: logger)
+                    }
                     continuation.resume(returning: value)
                 } catch {
-                    _ = try? await connection.query("ROLLBACK TO SAVEPOINT dk_handler", logger: self.logger)
+                    if !connection.isClosed {
+                        let logger = self.logger
+                        _ = try? await withTimeLimit(.seconds(10)) {
+                            try await connection.query("ROLLBACK TO SAVEPOINT dk_handler", logger: logger)
+                        }
+                    }
                     continuation.resume(throwing: error)
                 }
             }, fail: { error in continuation.resume(throwing: error) }))
@@ -124,54 +136,54 @@ final class TransactionSession: Sendable {
             if let commands = state.commands { return commands }
             let (stream, commands) = AsyncStream.makeStream(of: Command.self)
             state.commands = commands
-            let client = client, logger = logger
+            let settings = settings, logger = logger
             state.task = Task {
-                await TransactionSession.serve(stream, client: client, logger: logger)
+                await TransactionSession.serve(stream, settings: settings, logger: logger)
             }
             return commands
         }
     }
 
-    private static func serve(_ stream: AsyncStream<Command>, client: PostgresClient, logger: Logger) async {
+    private static func serve(_ stream: AsyncStream<Command>, settings: PostgresSettings, logger: Logger) async {
         do {
-            try await client.withConnection { connection in
-                try await withTimeLimit(.seconds(10)) { try await connection.query("BEGIN", logger: logger) }
-                logger.debug("dk transaction session began")
-                for await command in stream {
-                    switch command {
-                    case .run(let body, _):
-                        await body(connection)
-                    case .finish(let completionJSON, let continuation):
-                        do {
-                            guard !connection.isClosed else { throw TransactionSessionError.connectionLost }
-                            let accepted = try await withTimeLimit(.seconds(30)) {
-                                let rows = try await connection.query(
-                                    "SELECT dk_complete(\(completionJSON)::jsonb)", logger: logger)
-                                var accepted = false
-                                for try await _ in rows.decode(String.self) { accepted = true }
-                                // A stale fence: roll back, so the handler's writes vanish with it.
-                                try await connection.query(accepted ? "COMMIT" : "ROLLBACK", logger: logger)
-                                return accepted
-                            }
-                            logger.debug("dk transaction session completed", metadata: ["accepted": "\(accepted)"])
-                            continuation.resume(returning: accepted)
-                        } catch {
-                            logger.debug("dk transaction session could not complete: \(NotificationListener.explain(error))")
-                            if !connection.isClosed {
-                                _ = try? await withTimeLimit(.seconds(5)) {
-                                    try await connection.query("ROLLBACK", logger: logger)
-                                }
-                            }
-                            continuation.resume(throwing: error)
+            // A connection of its own rather than one from the pool: connecting has a time limit, while
+            // waiting for a pool lease during a server restart can last forever.
+            let connection = try await withTimeLimit(.seconds(5)) {
+                try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: settings.connectionConfiguration,
+                    id: 0, logger: logger
+                ).get()
+            }
+            defer { Task { try? await connection.close() } }
+            try await withTimeLimit(.seconds(10)) { try await connection.query("BEGIN", logger: logger) }
+            logger.debug("dk transaction session began")
+            for await command in stream {
+                switch command {
+                case .run(let body, _):
+                    await body(connection)
+                case .finish(let completionJSON, let continuation):
+                    do {
+                        guard !connection.isClosed else { throw TransactionSessionError.connectionLost }
+                        let accepted = try await withTimeLimit(.seconds(30)) {
+                            let rows = try await connection.query(
+                                "SELECT dk_complete(\(completionJSON)::jsonb)", logger: logger)
+                            var accepted = false
+                            for try await _ in rows.decode(String.self) { accepted = true }
+                            // A stale fence: roll back, so the handler's writes vanish with it.
+                            try await connection.query(accepted ? "COMMIT" : "ROLLBACK", logger: logger)
+                            return accepted
                         }
-                        return
+                        logger.debug("dk transaction session completed", metadata: ["accepted": "\(accepted)"])
+                        continuation.resume(returning: accepted)
+                    } catch {
+                        logger.debug("dk transaction session could not complete: \(NotificationListener.explain(error))")
+                        continuation.resume(throwing: error)
                     }
-                }
-                // Abandoned: nothing commits.
-                if !connection.isClosed {
-                    try await withTimeLimit(.seconds(5)) { try await connection.query("ROLLBACK", logger: logger) }
+                    return   // closing the connection rolls back whatever did not commit
                 }
             }
+            // Abandoned: closing the connection rolls the transaction back.
+            return
         } catch {
             logger.debug("dk transaction session failed: \(NotificationListener.explain(error))")
         }

@@ -174,7 +174,7 @@ public final class DistributedWorker: Service, Sendable {
 
     private func execute(_ claim: Claim) async {
         guard let handler = handlers[claim.handler] else { return }   // dk_claim returns only our names
-        let session = TransactionSession(client: store.client, logger: store.logger)
+        let session = TransactionSession(settings: store.settings, logger: store.logger)
         let context = DistributedContext(promiseID: claim.id, attempt: claim.attempt, logger: store.logger,
                                          session: session)
         running.withLockedValue { $0[claim.id] = RunningAttempt(fence: claim.fence) }

@@ -8,8 +8,14 @@ public struct DatabaseTimeoutError: Error, CustomStringConvertible {
     public var description: String { "a database operation did not finish within \(limit)" }
 }
 
+/// The connection closed while an operation used it (the server restarted, or the network dropped).
+public struct ConnectionLostError: Error, CustomStringConvertible {
+    public var description: String { "the database connection closed during the operation" }
+}
+
 /// Runs `operation` in a task of its own and returns what it returns, or throws `DatabaseTimeoutError`
-/// after `limit`; cancelling the caller cancels the operation and throws `CancellationError`.
+/// after `limit`, or `ConnectionLostError` as soon as `abandonWhen` returns true (checked every 100 ms);
+/// cancelling the caller cancels the operation and throws `CancellationError`.
 ///
 /// Why a task of its own rather than a task group: a postgres-nio call on a connection that the server
 /// has just closed (a restart) can wait forever without heeding cancellation, and a task group would
@@ -17,7 +23,8 @@ public struct DatabaseTimeoutError: Error, CustomStringConvertible {
 /// a new connection).
 @discardableResult
 func withTimeLimit<Result: Sendable>(
-    _ limit: Duration, _ operation: @escaping @Sendable () async throws -> Result
+    _ limit: Duration, abandonWhen lost: (@Sendable () -> Bool)? = nil,
+    _ operation: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
     let waiter = NIOLockedValueBox<CheckedContinuation<Result, any Error>?>(nil)
     let tasks = NIOLockedValueBox<(work: Task<Void, Never>?, timer: Task<Void, Never>?)>((nil, nil))
@@ -39,7 +46,20 @@ func withTimeLimit<Result: Sendable>(
                 tasks.withLockedValue { $0.timer }?.cancel()
             }
             let timer = Task {
-                try? await Task.sleep(for: limit)
+                if let lost {
+                    // Checked every 100 ms: the connection went away under the operation.
+                    let clock = ContinuousClock()
+                    let deadline = clock.now + limit
+                    while !Task.isCancelled, clock.now < deadline {
+                        try? await Task.sleep(for: .milliseconds(100))
+                        if lost(), finish(.failure(ConnectionLostError())) {
+                            work.cancel()
+                            return
+                        }
+                    }
+                } else {
+                    try? await Task.sleep(for: limit)
+                }
                 if !Task.isCancelled, finish(.failure(DatabaseTimeoutError(limit: limit))) { work.cancel() }
             }
             tasks.withLockedValue { $0 = (work, timer) }

@@ -115,16 +115,19 @@ struct MultiProcessTests {
                     }
                 }
                 let waiting = naps.map { store.deferred($0) }
+                print("restart test: submitted")
                 try await eventually("work is under way") {
                     try await store.count("SELECT count(*)::integer FROM dk_promise WHERE state = 'running'") > 0
                 }
                 let listenedBefore = store.listenerConnectionCount
+                print("restart test: restarting")
                 let shell = Process()
                 shell.executableURL = URL(fileURLWithPath: "/bin/sh")
                 shell.arguments = ["-c", restart]
                 try shell.run()
                 shell.waitUntilExit()
                 #expect(shell.terminationStatus == 0)
+                print("restart test: restarted")
                 for (index, deferred) in waiting.enumerated() {
                     #expect(try await settled(deferred, within: .seconds(60)).get() == "nap\(index)")
                 }

@@ -69,13 +69,13 @@ func withStore<Result: Sendable>(
 ) async throws -> Result {
     let settings = try await TestDatabase.create()
     let store = PromiseStore(settings: settings, logger: quietLogger, pollInterval: pollInterval)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await store.run() }
-        defer { group.cancelAll() }
-        try await store.installSchema()
-        try await Fixtures.installTables(store)
-        return try await body(store, settings)
-    }
+    // Not a child task: after a server restart the pool may keep a connection that an abandoned query
+    // holds, and the test should not wait for the pool's shutdown.
+    let runner = Task { try await store.run() }
+    defer { runner.cancel() }
+    try await store.installSchema()
+    try await Fixtures.installTables(store)
+    return try await body(store, settings)
 }
 
 /// Runs `services` in the background while `body` runs.
