@@ -1,6 +1,8 @@
 import DeferredKit
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import PostgresNIO
 import ServiceLifecycle
 
@@ -208,10 +210,15 @@ public final class PromiseStore: Service, Sendable {
 
     // MARK: Checking
 
-    /// Looks up the marked ids after each wake-up, and every awaited id once per poll interval.
+    /// Looks up the marked ids after each wake-up, and every awaited id once per poll interval, on a
+    /// connection of its own (reconnected with a time limit), so that the pool's recovery after a server
+    /// restart never holds up the delivery of results.
     private func checkLoop() async {
         let clock = ContinuousClock()
         var lastFullCheck = clock.now
+        var connection: PostgresConnection?
+        var number = 1_000
+        defer { if let closing = connection { Task { try? await closing.close() } } }
         while !Task.isCancelled {
             await checkWakeup.wait(timeout: pollInterval)
             let pollDue = clock.now - lastFullCheck >= pollInterval
@@ -219,18 +226,35 @@ public final class PromiseStore: Service, Sendable {
             let ids = waiters.takeIdsToCheck(everything: pollDue)
             guard !ids.isEmpty else { continue }
             do {
-                waiters.deliver(try await withTimeLimit(.seconds(30)) { try await self.settledOutcomes(ids) })
+                if connection == nil || connection?.isClosed == true {
+                    number += 1
+                    let settings = settings, logger = logger, id = number
+                    connection = try await withTimeLimit(.seconds(5)) {
+                        try await PostgresConnection.connect(
+                            on: MultiThreadedEventLoopGroup.singleton.any(),
+                            configuration: settings.connectionConfiguration, id: id, logger: logger
+                        ).get()
+                    }
+                }
+                guard let current = connection else { continue }
+                waiters.deliver(try await withTimeLimit(.seconds(30), abandonWhen: { current.isClosed }) {
+                    try await self.settledOutcomes(ids, on: current)
+                })
             } catch {
                 if Task.isCancelled { return }
-                logger.debug("dk checker query failed, will retry: \(error)")
+                logger.debug("dk checker query failed, will retry: \(NotificationListener.explain(error))")
+                if let closing = connection { Task { try? await closing.close() } }
+                connection = nil
                 waiters.markEverything()
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
     }
 
-    private func settledOutcomes(_ ids: [String]) async throws -> [String: SettlementWaiters.Outcome] {
-        let rows = try await client.query(
+    private func settledOutcomes(_ ids: [String], on connection: PostgresConnection) async throws
+        -> [String: SettlementWaiters.Outcome]
+    {
+        let rows = try await connection.query(
             """
             SELECT id, output::text, failure::text FROM dk_promise
             WHERE id = ANY(\(ids)::text[]) AND state IN ('resolved', 'rejected')
