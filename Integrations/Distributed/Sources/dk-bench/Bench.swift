@@ -140,7 +140,10 @@ struct Bench {
         """.write(to: script, atomically: true, encoding: .utf8)
         let transactionsPerClient = (promiseCount + batch * clients - 1) / (batch * clients)
         let pgbench = Process()
-        let bin = environment["DK_PG_BIN"].map { $0 + "/pgbench" } ?? "/usr/bin/pgbench"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        let candidates = [environment["DK_PG_BIN"].map { $0 + "/pgbench" }].compactMap { $0 }
+            + versions.sorted().reversed().map { "/usr/lib/postgresql/\($0)/bin/pgbench" } + ["/usr/bin/pgbench"]
+        let bin = candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/pgbench"
         pgbench.executableURL = URL(fileURLWithPath: bin)
         pgbench.arguments = ["-n", "-M", "extended", "-f", script.path, "-c", "\(clients)", "-j", "\(clients)",
                              "-t", "\(transactionsPerClient)", settings.database]
