@@ -19,7 +19,12 @@ extension Deferred {
     /// }
     /// ```
     ///
-    /// - Parameter isolation: the caller's isolation, inherited by default; the body runs on it.
+    /// - Parameters:
+    ///   - priority: the priority of the body's task; `nil` inherits the caller's.
+    ///   - isolation: the caller's isolation, inherited by default; the body runs on it.
+    ///   - file: the creation site reported by diagnostics; leave the default.
+    ///   - line: the creation site reported by diagnostics; leave the default.
+    ///   - body: the async work; its return value resolves the Deferred, its error rejects it.
     @inlinable
     public convenience init(
         priority: TaskPriority? = nil,
