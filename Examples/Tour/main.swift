@@ -12,6 +12,9 @@ func show<T>(_ label: String, _ result: Result<T, any Error>?) {
 }
 struct Oops: Error, CustomStringConvertible { var description: String { "oops" } }
 
+print("A tour of DeferredKit. Read Examples/Tour/main.swift alongside this output: each numbered scene")
+print("below is the section of that file with the same number.")
+
 // MARK: 1. A shared one-shot result
 
 section("1. A Deferred is a shared one-shot result")
