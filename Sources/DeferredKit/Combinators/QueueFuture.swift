@@ -15,19 +15,13 @@
 /// downloads.complete()
 /// for try await result in downloads { show(result) }   // fastest first
 /// ```
-public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Sendable {
+public final class QueueFuture<Value: Sendable>: AsyncSequence, Sendable {
     /// Each element is one input's result.
     public typealias Element = Result<Value, any Error>
     /// The iterator, shared with the other ndb queue.
     public typealias AsyncIterator = ResultChannelIterator<Value>
 
-    // Every stored property below is guarded by `lock`.
-    private let lock = InternalLock()
-    private var pending = 0
-    private var isClosed = false
-    private var failure: (any Error)?
-    private var inputs = PendingInputs<Value>()
-    private let channel = ResultChannel<Value>()
+    private let stream = ResultStream<Value>(order: .completion, typeName: "QueueFuture")
 
     /// Creates an empty queue.
     ///
@@ -35,8 +29,6 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
     /// let queue = QueueFuture<Int>()
     /// ```
     public init() {}
-
-    private var dependentID: UInt { UInt(bitPattern: ObjectIdentifier(self)) }
 
     // MARK: Adding
 
@@ -46,28 +38,7 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
     /// queue.add(fetch(url))
     /// ```
     public func add(_ input: Deferred<Value>) {
-        let index = lock.withLock { () -> Int in
-            precondition(!isClosed, "QueueFuture.add(_:) called after complete() or fail(_:)")
-            pending += 1
-            return inputs.add(input)
-        }
-        // `input` is captured weakly: a strong capture would keep a dropped, never-completing input alive
-        // through its own observer list. While its observers run, it is alive.
-        input.addDependent(dependentID) { [self, weak input] _ in
-            // Runs once `input` is complete: it is now a ready entry (unless we withdrew from it).
-            let deliver = lock.withLock { () -> Bool in
-                defer { inputs.settle(index) }
-                return inputs.isPending(index)
-            }
-            if deliver, let input { channel.push(input) }
-            // Only after the push may the count drop: the last input's thread ends the channel, and an
-            // entry pushed after the end would be dropped.
-            let finishNow = lock.withLock { () -> Bool in
-                pending -= 1
-                return isClosed && failure == nil && pending == 0
-            }
-            if finishNow { channel.finish() }
-        }
+        stream.add(input)
     }
 
     /// Queues a value that is already known.
@@ -75,8 +46,8 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
     /// ```swift
     /// queue.put(42)
     /// ```
-    public func put(_ value: Value) {
-        add(.resolved(value))
+    public func put(_ value: Value, file: StaticString = #fileID, line: UInt = #line) {
+        add(.resolved(value, file: file, line: line))
     }
 
     // MARK: Finishing
@@ -87,12 +58,7 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
     /// queue.complete()
     /// ```
     public func complete() {
-        let finishNow = lock.withLock { () -> Bool in
-            precondition(!isClosed, "QueueFuture.complete() called after complete() or fail(_:)")
-            isClosed = true
-            return pending == 0
-        }
-        if finishNow { channel.finish() }
+        stream.finish()
     }
 
     /// Ends the queue with `error`: results already ready are delivered, then iteration throws `error`.
@@ -102,14 +68,7 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
     /// queue.fail(QueryAborted())
     /// ```
     public func fail(_ error: any Error) {
-        let pendingInputs = lock.withLock { () -> [Deferred<Value>] in
-            precondition(!isClosed, "QueueFuture.fail(_:) called after complete() or fail(_:)")
-            isClosed = true
-            failure = error
-            return inputs.takeForWithdrawal()
-        }
-        channel.finish(throwing: error)
-        for input in pendingInputs { input.withdrawDependent(dependentID) }
+        stream.finish(throwing: error)
     }
 
     // MARK: Iterating
@@ -120,6 +79,6 @@ public final class QueueFuture<Value: Sendable>: AsyncSequence, @unchecked Senda
     /// var results = queue.makeAsyncIterator()
     /// ```
     public func makeAsyncIterator() -> ResultChannelIterator<Value> {
-        ResultChannelIterator(channel)
+        ResultChannelIterator(stream)
     }
 }

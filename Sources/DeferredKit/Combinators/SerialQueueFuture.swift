@@ -14,16 +14,13 @@
 /// rows.complete()
 /// for try await row in rows { print(try row.get()) }   // page order
 /// ```
-public final class SerialQueueFuture<Value: Sendable>: AsyncSequence, @unchecked Sendable {
+public final class SerialQueueFuture<Value: Sendable>: AsyncSequence, Sendable {
     /// Each element is one input's result.
     public typealias Element = Result<Value, any Error>
     /// The iterator, shared with the other ndb queue.
     public typealias AsyncIterator = ResultChannelIterator<Value>
 
-    // Guarded by `lock`.
-    private let lock = InternalLock()
-    private var isClosed = false
-    private let channel = ResultChannel<Value>()
+    private let stream = ResultStream<Value>(order: .addition, typeName: "SerialQueueFuture")
 
     /// Creates an empty queue.
     ///
@@ -31,8 +28,6 @@ public final class SerialQueueFuture<Value: Sendable>: AsyncSequence, @unchecked
     /// let rows = SerialQueueFuture<Row>()
     /// ```
     public init() {}
-
-    private var dependentID: UInt { UInt(bitPattern: ObjectIdentifier(self)) }
 
     // MARK: Adding
 
@@ -42,12 +37,7 @@ public final class SerialQueueFuture<Value: Sendable>: AsyncSequence, @unchecked
     /// rows.add(fetch(page))
     /// ```
     public func add(_ input: Deferred<Value>) {
-        lock.withLock {
-            precondition(!isClosed, "SerialQueueFuture.add(_:) called after complete() or fail(_:)")
-        }
-        // The queue wants the result on behalf of its consumer, and counts as having received an error.
-        input.addDependent(dependentID) { _ in }
-        channel.push(input)
+        stream.add(input)
     }
 
     /// Adds a value that is already known as the next element.
@@ -55,8 +45,8 @@ public final class SerialQueueFuture<Value: Sendable>: AsyncSequence, @unchecked
     /// ```swift
     /// rows.put(header)
     /// ```
-    public func put(_ value: Value) {
-        add(.resolved(value))
+    public func put(_ value: Value, file: StaticString = #fileID, line: UInt = #line) {
+        add(.resolved(value, file: file, line: line))
     }
 
     // MARK: Finishing
@@ -67,8 +57,7 @@ public final class SerialQueueFuture<Value: Sendable>: AsyncSequence, @unchecked
     /// rows.complete()
     /// ```
     public func complete() {
-        close("complete()")
-        channel.finish()
+        stream.finish()
     }
 
     /// Ends the queue with `error`: the inputs already added are delivered, then iteration throws `error`.
@@ -77,21 +66,13 @@ public final class SerialQueueFuture<Value: Sendable>: AsyncSequence, @unchecked
     /// rows.fail(QueryAborted())
     /// ```
     public func fail(_ error: any Error) {
-        close("fail(_:)")
-        channel.finish(throwing: error)
-    }
-
-    private func close(_ operation: String) {
-        lock.withLock {
-            precondition(!isClosed, "SerialQueueFuture.\(operation) called after complete() or fail(_:)")
-            isClosed = true
-        }
+        stream.finish(throwing: error)
     }
 
     // MARK: Iterating
 
     /// An iterator over the results (usually made by `for try await`), in the order added.
     public func makeAsyncIterator() -> ResultChannelIterator<Value> {
-        ResultChannelIterator(channel)
+        ResultChannelIterator(stream)
     }
 }

@@ -125,3 +125,63 @@ struct CombinatorsQueueFutureTests {
         }
     }
 }
+
+// MARK: - A consumer that gives up consumes nothing
+
+@Suite("Combinators: queue consumers that give up")
+struct CombinatorsQueueCancelledConsumerTests {
+    /// The consumer is waiting for the next input in add order when it is cancelled: it must not take
+    /// that input's place, and the input's real result goes to the next consumer.
+    @Test func serialQueueCancelledConsumerLosesNoResult() async throws {
+        let queue = SerialQueueFuture<Int>()
+        let a = Deferred<Int>()
+        queue.add(a)
+        queue.complete()
+        let gaveUp = Task { var it = queue.makeAsyncIterator(); return try await it.next() }
+        gaveUp.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await gaveUp.value }
+        a.resolve(1)
+        var iterator = queue.makeAsyncIterator()
+        #expect(try await iterator.next().map { try $0.get() } == 1)
+        #expect(try await iterator.next() == nil)
+    }
+
+    /// Many consumers give up at random moments while results arrive: every result reaches exactly one
+    /// consumer that returned it, none is turned into a `CancellationError` element.
+    @Test(arguments: [false, true])
+    func cancelledConsumersNeverTurnResultsIntoCancellations(addOrder: Bool) async throws {
+        let count = 200
+        let inputs = (0..<count).map { _ in Deferred<Int>() }
+        let next: @Sendable () async throws -> Result<Int, any Error>?
+        if addOrder {
+            let queue = SerialQueueFuture<Int>()
+            for input in inputs { queue.add(input) }
+            queue.complete()
+            next = { var it = queue.makeAsyncIterator(); return try await it.next() }
+        } else {
+            let queue = QueueFuture<Int>()
+            for input in inputs { queue.add(input) }
+            queue.complete()
+            next = { var it = queue.makeAsyncIterator(); return try await it.next() }
+        }
+        let received = Recorder<Int>()
+        let quitters = (0..<count).map { _ in
+            Task {
+                if let result = try? await next() { received.append(try result.get()) }
+            }
+        }
+        for (index, input) in inputs.enumerated() {
+            if index % 2 == 0 { quitters[index / 2].cancel() }
+            input.resolve(index)
+        }
+        for quitter in quitters { quitter.cancel() }
+        var errors: [any Error] = []
+        for quitter in quitters {
+            if case .failure(let error) = await quitter.result { errors.append(error) }
+        }
+        #expect(errors.isEmpty)   // no CancellationError arrived as an element
+        var rest: [Int] = []
+        while let result = try await next() { rest.append(try result.get()) }
+        #expect((received.all + rest).sorted() == Array(0..<count))
+    }
+}
