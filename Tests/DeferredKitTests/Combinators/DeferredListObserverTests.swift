@@ -98,3 +98,93 @@ private func whenSucceeded(_ needed: Int, of inputs: [Deferred<Int>]) -> Deferre
     for input in inputs { list.append(input) }
     return result
 }
+
+// MARK: - Leaks and removal
+
+@Suite("Combinators: DeferredListObserver lifetime")
+struct CombinatorsDeferredListObserverLifetimeTests {
+    /// The documented pattern — an observer that uses the list, then withdraws once it has what it
+    /// needed — must not keep the list alive (observer -> list -> observer).
+    @Test func theDocumentedPatternDoesNotLeakTheList() {
+        weak var weakList: DeferredListObserver<Int>?
+        let inputs = (0..<3).map { _ in Deferred<Int>() }
+        let enough = Deferred<Void>()
+        do {
+            let list = DeferredListObserver<Int>()
+            weakList = list
+            let succeeded = Locked(0)
+            list.observe { _, result in
+                guard case .success = result else { return }
+                if succeeded.withLock({ $0 += 1; return $0 }) == 2 {
+                    enough.resolve(())
+                    list.withdraw()
+                }
+            }
+            for input in inputs { list.append(input) }
+        }
+        inputs[0].resolve(0)
+        inputs[1].resolve(1)
+        #expect(enough.isComplete)
+        #expect(isCancelled(inputs[2]))
+        #expect(weakList == nil)
+    }
+
+    @Test func aRemovedObserverHearsNothingMore() {
+        let list = DeferredListObserver<Int>()
+        let heard = Recorder<Int>()
+        let kept = Recorder<Int>()
+        let observer = list.observe { index, _ in heard.append(index) }
+        list.observe { index, _ in kept.append(index) }
+        list.append(.resolved(0))
+        list.removeObserver(observer)
+        list.append(.resolved(1))
+        #expect(heard.all == [0])
+        #expect(kept.all == [0, 1])
+    }
+
+    @Test func aRemovedObserverIsReleased() {
+        weak var weakToken: Token?
+        let list = DeferredListObserver<Int>()
+        let id: DeferredListObserver<Int>.ObserverID
+        do {
+            let token = Token()
+            weakToken = token
+            id = list.observe { _, _ in token.touch() }
+        }
+        #expect(weakToken != nil)
+        list.removeObserver(id)
+        #expect(weakToken == nil)
+    }
+
+    @Test func observersAreReleasedOnceFinishedAndNothingIsPending() {
+        weak var weakToken: Token?
+        let list = DeferredListObserver<Int>()
+        let a = Deferred<Int>()
+        do {
+            let token = Token()
+            weakToken = token
+            list.observe { _, _ in token.touch() }
+        }
+        list.append(a)
+        list.finish()
+        #expect(weakToken != nil)   // `a` may still report
+        a.resolve(1)
+        #expect(weakToken == nil)
+    }
+
+    @Test func withdrawingFromAnInputOthersStillWantReportsItAsCancelled() {
+        let list = DeferredListObserver<Int>()
+        let heard = Locked<[(Int, Bool)]>([])
+        list.observe { index, result in heard.withLock { $0.append((index, isCancellation(result))) } }
+        let shared = wantedElsewhere(Deferred<Int>())
+        list.append(shared)
+        list.withdraw()
+        #expect(heard.withLock { $0.map(\.0) } == [0])
+        #expect(heard.withLock { $0.map(\.1) } == [true])
+        #expect(!shared.isComplete)
+    }
+}
+
+private final class Token: Sendable {
+    func touch() {}
+}
