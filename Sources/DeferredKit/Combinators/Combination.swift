@@ -110,9 +110,15 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
 
     /// Attaches `input` as the next slot. Its result goes to the rule; if the output is already decided
     /// or cancelled, we register (so that its error counts as handled) and withdraw at once.
+    ///
+    /// `admit` runs in the same lock hold that reserves the slot, so that a collector's "still open" check
+    /// and the slot it admits cannot be separated by a concurrent close.
     @inlinable
-    func attach(_ input: Deferred<Input>, to output: Deferred<Output>) {
+    func attach(
+        _ input: Deferred<Input>, to output: Deferred<Output>, admit: (Rule) -> Void = { _ in }
+    ) {
         let index = lock.withLock { () -> Int in
+            admit(rule)
             let index = slots.count
             slots.append(Slot(input: input))
             rule.slotAdded(at: index)

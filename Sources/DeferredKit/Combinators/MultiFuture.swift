@@ -39,8 +39,7 @@ public final class MultiFuture<Value: Sendable>: Sendable {
     /// batch.add(fetchUser(id))
     /// ```
     public func add(_ input: Deferred<Value>) {
-        combination.lock.withLock { combination.rule.checkOpen("add(_:)") }
-        combination.attach(input, to: deferred)
+        combination.attach(input, to: deferred) { $0.checkOpen("add(_:)") }
     }
 
     /// Adds a value that is already known: it takes the next position in the result.
@@ -48,8 +47,8 @@ public final class MultiFuture<Value: Sendable>: Sendable {
     /// ```swift
     /// batch.put(cachedUser)
     /// ```
-    public func put(_ value: Value) {
-        add(Deferred(completedWith: .success(value), site: deferred.creationSite))
+    public func put(_ value: Value, file: StaticString = #fileID, line: UInt = #line) {
+        add(.resolved(value, file: file, line: line))
     }
 
     // MARK: Finishing

@@ -98,8 +98,8 @@ public final class ReducingFuture<Value: Sendable>: @unchecked Sendable {
     /// ```swift
     /// total.put(0)
     /// ```
-    public func put(_ value: Value) {
-        add(.resolved(value))
+    public func put(_ value: Value, file: StaticString = #fileID, line: UInt = #line) {
+        add(.resolved(value, file: file, line: line))
     }
 
     // MARK: Finishing
