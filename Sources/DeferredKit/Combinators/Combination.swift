@@ -9,6 +9,9 @@
 protocol CombinationRule: SendableMetatype {
     associatedtype Input: Sendable
     associatedtype Output: Sendable
+    /// What the rule still keeps once it has decided (values, errors), handed to the engine so that it is
+    /// released after unlocking: its `deinit`s are user code.
+    associatedtype Leftovers = Void
 
     /// Called once, before any input is attached: a decision that needs no input (empty input, an
     /// impossible `count`), or `nil`.
@@ -22,6 +25,13 @@ protocol CombinationRule: SendableMetatype {
 
     /// No more inputs will be attached (only dynamic collectors such as `MultiFuture` call this).
     mutating func close() -> Result<Output, any Error>?
+
+    /// Called once, under the lock, after the rule decided: moves out everything it still keeps.
+    mutating func takeLeftovers() -> Leftovers
+}
+
+extension CombinationRule where Leftovers == Void {
+    @inlinable mutating func takeLeftovers() {}
 }
 
 extension CombinationRule {
@@ -99,13 +109,14 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
     /// Lets the rule decide before any input is attached.
     @inlinable
     func start(_ output: Deferred<Output>) {
-        let decision = lock.withLock { () -> Result<Output, any Error>? in
-            guard let decision = rule.start() else { return nil }
+        let (decision, leftovers) = lock.withLock { () -> (Result<Output, any Error>?, Rule.Leftovers?) in
+            guard let decision = rule.start() else { return (nil, nil) }
             isDecided = true
             isWithdrawing = true
-            return decision
+            return (decision, rule.takeLeftovers())
         }
         if let decision { output.settle(decision) }
+        _ = leftovers  // released here, after unlocking
     }
 
     /// Attaches `input` as the next slot. Its result goes to the rule; if the output is already decided
@@ -145,27 +156,34 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
     /// No more inputs will be attached.
     @inlinable
     func close(_ output: Deferred<Output>) {
-        let (decision, pending) = lock.withLock { () -> (Result<Output, any Error>?, [Deferred<Input>]) in
-            guard !isDecided, let decision = rule.close() else { return (nil, []) }
+        let (decision, pending, leftovers) = lock.withLock { () -> Decision in
+            guard !isDecided, let decision = rule.close() else { return (nil, [], nil) }
             isDecided = true
-            return (decision, takePendingInputs())
+            return (decision, takePendingInputs(), rule.takeLeftovers())
         }
         finish(output, with: decision, withdrawingFrom: pending)
+        _ = leftovers  // released here, after unlocking
     }
 
     // MARK: Receiving
 
     @inlinable
     func receive(_ result: Result<Input, any Error>, at index: Int, output: Deferred<Output>) {
-        let (decision, pending) = lock.withLock { () -> (Result<Output, any Error>?, [Deferred<Input>]) in
+        let (decision, pending, leftovers) = lock.withLock { () -> Decision in
             slots[index].state = .settled
             slots[index].input = nil
-            guard !isDecided, let decision = rule.receive(result, at: index) else { return (nil, []) }
+            guard !isDecided, let decision = rule.receive(result, at: index) else { return (nil, [], nil) }
             isDecided = true
-            return (decision, takePendingInputs())
+            return (decision, takePendingInputs(), rule.takeLeftovers())
         }
         finish(output, with: decision, withdrawingFrom: pending)
+        _ = leftovers  // released here, after unlocking
     }
+
+    /// A decision taken under the lock: the output's result, the inputs to withdraw from, and what the
+    /// rule kept (released by the caller after unlocking).
+    @usableFromInline
+    typealias Decision = (Result<Output, any Error>?, [Deferred<Input>], Rule.Leftovers?)
 
     /// Completes the output with the rule's decision, if it made one, then withdraws from the inputs still
     /// pending. Complete first, then withdraw: a canceller that supplies a value can no longer change it.

@@ -80,14 +80,17 @@ struct AllSettledRule<Input: Sendable>: CombinationRule {
         _ result: Result<Input, any Error>, at index: Int
     ) -> Result<[Result<Input, any Error>], any Error>? {
         if failFast, case .failure(let error) = result {
-            results = []
             return .failure(FirstError(index: index, error: error))
         }
         results[index] = result
         remaining -= 1
         guard remaining == 0 else { return nil }
-        let collected = results.map { $0! }
-        results = []
-        return .success(collected)
+        return .success(results.map { $0! })
+    }
+
+    @inlinable
+    mutating func takeLeftovers() -> [Result<Input, any Error>?] {
+        defer { results = [] }
+        return results
     }
 }

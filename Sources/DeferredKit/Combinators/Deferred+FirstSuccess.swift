@@ -76,7 +76,6 @@ struct FirstSuccessRule<Input: Sendable>: CombinationRule {
     ) -> Result<(index: Int, value: Input), any Error>? {
         switch result {
         case .success(let value):
-            errors = []
             return .success((index, value))
         case .failure(let error):
             errors[index] = error
@@ -84,5 +83,11 @@ struct FirstSuccessRule<Input: Sendable>: CombinationRule {
             guard remaining == 0 else { return nil }
             return .failure(AllFailedError(errors: errors.map { $0! }))
         }
+    }
+
+    @inlinable
+    mutating func takeLeftovers() -> [(any Error)?] {
+        defer { errors = [] }
+        return errors
     }
 }

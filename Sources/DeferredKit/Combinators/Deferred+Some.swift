@@ -93,6 +93,12 @@ struct SomeRule<Input: Sendable>: CombinationRule {
     }
 
     @inlinable
+    mutating func takeLeftovers() -> ([(index: Int, value: Input)], [(index: Int, error: any Error)]) {
+        defer { successes = []; failures = [] }
+        return (successes, failures)
+    }
+
+    @inlinable
     func rejection() -> NotEnoughSuccessesError {
         NotEnoughSuccessesError(
             required: required, succeeded: successes.count,

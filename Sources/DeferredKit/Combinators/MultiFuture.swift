@@ -114,15 +114,19 @@ struct MultiRule<Input: Sendable>: CombinationRule {
             collected.store(value, at: index)
             return isClosed && collected.isFull ? .success(collected.collect()) : nil
         case .failure(let error):
-            collected.discard()
             return .failure(error)
         }
     }
 
     @inlinable
+    mutating func takeLeftovers() -> ([Input?], (any Error)?) {
+        defer { failure = nil }
+        return (collected.take(), failure)
+    }
+
+    @inlinable
     mutating func close() -> Result<[Input], any Error>? {
         if let failure {
-            collected.discard()
             return .failure(failure)
         }
         return collected.isFull ? .success(collected.collect()) : nil
