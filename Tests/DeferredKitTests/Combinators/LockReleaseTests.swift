@@ -27,7 +27,7 @@ struct CombinatorsLockReleaseTests {
             let b = Deferred<Probe>()
             do {
                 let a = Deferred<Probe>()
-                output.value = Deferred.allSettled([a, b], fireOnOneErrback: true)
+                output.value = Deferred.allSettled([a, b], failFast: true)
                 a.resolve(Probe { output.value?.cancel() })
             }
             b.reject(TestError(2))
@@ -49,23 +49,24 @@ struct CombinatorsLockReleaseTests {
         }
     }
 
-    @Test func aValueMultiFutureDiscardsOnFailureIsReleasedOutsideTheLock() async {
+    @Test func aValueAGroupDiscardsOnFailureIsReleasedOutsideTheLock() async {
         await #expect(processExitsWith: .success) {
-            let multi = MultiFuture<Probe>()
+            let group = DeferredGroup<Probe>()
+            let values = group.values()
             let b = Deferred<Probe>()
             do {
                 let a = Deferred<Probe>()
-                multi.add(a)
-                a.resolve(Probe { _ = multi.deferred.isComplete; multi.add(.rejected(TestError(3))) })
+                group.add(a)
+                a.resolve(Probe { _ = group.count; group.add(.rejected(TestError(3))) })
             }
-            multi.add(b)
-            b.reject(TestError(4))   // the collected values are dropped; a's deinit adds (and traps if open)
-            _ = multi.deferred.result
+            group.add(b)
+            b.reject(TestError(4))   // the collected values are dropped; a's deinit calls into the group
+            _ = values.result
         }
     }
 
     @Test func aRemovedListObserverIsReleasedOutsideTheLock() {
-        let list = DeferredListObserver<Int>()
+        let list = DeferredWatchList<Int>()
         let probe = Probe { _ = list.count }
         let id = list.observe { [probe] _, _ in _ = probe }
         _ = consume probe

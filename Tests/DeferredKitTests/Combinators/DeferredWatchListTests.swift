@@ -1,15 +1,15 @@
 @testable import DeferredKit
 import Testing
 
-@Suite("Combinators: DeferredListObserver")
-struct CombinatorsDeferredListObserverTests {
+@Suite("Combinators: DeferredWatchList")
+struct CombinatorsDeferredWatchListTests {
     @Test func observersHearIndexAndResultAsEachCompletes() {
-        let list = DeferredListObserver<Int>()
+        let list = DeferredWatchList<Int>()
         let heard = Locked<[(Int, Int?)]>([])
         list.observe { index, result in heard.withLock { $0.append((index, try? result.get())) } }
         let a = Deferred<Int>(), b = Deferred<Int>()
-        #expect(list.append(a) == 0)
-        #expect(list.append(b) == 1)
+        #expect(list.watch(a) == 0)
+        #expect(list.watch(b) == 1)
         b.reject(TestError(1))
         a.resolve(10)
         let events = heard.withLock { $0 }
@@ -18,23 +18,23 @@ struct CombinatorsDeferredListObserverTests {
     }
 
     @Test func acceptsDeferredsAtAnyTimeIncludingAlreadyCompleteOnes() {
-        let list = DeferredListObserver<Int>(maintainHistory: true)
+        let list = DeferredWatchList<Int>(keepsHistory: true)
         let a = Deferred<Int>()
-        list.append(a)
+        list.watch(a)
         a.resolve(1)
-        list.append(.resolved(2))   // reported before append returns
+        list.watch(.resolved(2))   // reported before append returns
         #expect(list.history.map(\.index) == [0, 1])
         #expect(list.count == 2)
         #expect(list.pendingCount == 0)
     }
 
     @Test func pendingCountAndHistoryAlreadyIncludeTheEventObserversHear() {
-        let list = DeferredListObserver<Int>(maintainHistory: true)
+        let list = DeferredWatchList<Int>(keepsHistory: true)
         let seen = Locked<[(pending: Int, history: Int)]>([])
         list.observe { _, _ in seen.withLock { $0.append((list.pendingCount, list.history.count)) } }
         let a = Deferred<Int>(), b = Deferred<Int>()
-        list.append(a)
-        list.append(b)
+        list.watch(a)
+        list.watch(b)
         a.resolve(1)
         b.resolve(2)
         #expect(seen.withLock { $0.map(\.pending) } == [1, 0])
@@ -42,19 +42,19 @@ struct CombinatorsDeferredListObserverTests {
     }
 
     @Test func historyIsEmptyUnlessMaintained() {
-        let list = DeferredListObserver<Int>()
-        list.append(.resolved(1))
+        let list = DeferredWatchList<Int>()
+        list.watch(.resolved(1))
         #expect(list.history.isEmpty)
         #expect(list.pendingCount == 0)
     }
 
     @Test func withdrawCancelsPendingInputsNobodyElseWants() {
-        let list = DeferredListObserver<Int>()
+        let list = DeferredWatchList<Int>()
         let unwanted = Deferred<Int>()
         let shared = wantedElsewhere(Deferred<Int>())
-        list.append(unwanted)
-        list.append(shared)
-        list.withdraw()
+        list.watch(unwanted)
+        list.watch(shared)
+        list.cancelAll()
         #expect(isCancelled(unwanted))
         #expect(!shared.isComplete)
         #expect(list.pendingCount == 0)
@@ -80,47 +80,47 @@ struct CombinatorsDeferredListObserverTests {
     }
 }
 
-/// "Fire when N of M have succeeded", built on `DeferredListObserver` as the txdlo post suggests.
+/// "Fire when N of M have succeeded", built on `DeferredWatchList` as the txdlo post suggests.
 private func whenSucceeded(_ needed: Int, of inputs: [Deferred<Int>]) -> Deferred<[Int]> {
-    let list = DeferredListObserver<Int>(maintainHistory: true)
-    let result = Deferred<[Int]> { _ in list.withdraw() }
+    let list = DeferredWatchList<Int>(keepsHistory: true)
+    let result = Deferred<[Int]> { _ in list.cancelAll() }
     list.observe { _, latest in
         let history = list.history
         let values = history.compactMap { try? $0.result.get() }
         if values.count == needed {
             result.resolve(values)
-            list.withdraw()
+            list.cancelAll()
         } else if case .failure(let error) = latest, history.count - values.count > inputs.count - needed {
             result.reject(error)
-            list.withdraw()
+            list.cancelAll()
         }
     }
-    for input in inputs { list.append(input) }
+    for input in inputs { list.watch(input) }
     return result
 }
 
 // MARK: - Leaks and removal
 
-@Suite("Combinators: DeferredListObserver lifetime")
-struct CombinatorsDeferredListObserverLifetimeTests {
+@Suite("Combinators: DeferredWatchList lifetime")
+struct CombinatorsDeferredWatchListLifetimeTests {
     /// The documented pattern — an observer that uses the list, then withdraws once it has what it
     /// needed — must not keep the list alive (observer -> list -> observer).
     @Test func theDocumentedPatternDoesNotLeakTheList() {
-        weak var weakList: DeferredListObserver<Int>?
+        weak var weakList: DeferredWatchList<Int>?
         let inputs = (0..<3).map { _ in Deferred<Int>() }
         let enough = Deferred<Void>()
         do {
-            let list = DeferredListObserver<Int>()
+            let list = DeferredWatchList<Int>()
             weakList = list
             let succeeded = Locked(0)
             list.observe { _, result in
                 guard case .success = result else { return }
                 if succeeded.withLock({ $0 += 1; return $0 }) == 2 {
                     enough.resolve(())
-                    list.withdraw()
+                    list.cancelAll()
                 }
             }
-            for input in inputs { list.append(input) }
+            for input in inputs { list.watch(input) }
         }
         inputs[0].resolve(0)
         inputs[1].resolve(1)
@@ -130,22 +130,22 @@ struct CombinatorsDeferredListObserverLifetimeTests {
     }
 
     @Test func aRemovedObserverHearsNothingMore() {
-        let list = DeferredListObserver<Int>()
+        let list = DeferredWatchList<Int>()
         let heard = Recorder<Int>()
         let kept = Recorder<Int>()
         let observer = list.observe { index, _ in heard.append(index) }
         list.observe { index, _ in kept.append(index) }
-        list.append(.resolved(0))
+        list.watch(.resolved(0))
         list.removeObserver(observer)
-        list.append(.resolved(1))
+        list.watch(.resolved(1))
         #expect(heard.all == [0])
         #expect(kept.all == [0, 1])
     }
 
     @Test func aRemovedObserverIsReleased() {
         weak var weakToken: Token?
-        let list = DeferredListObserver<Int>()
-        let id: DeferredListObserver<Int>.ObserverID
+        let list = DeferredWatchList<Int>()
+        let id: DeferredWatchList<Int>.ObserverID
         do {
             let token = Token()
             weakToken = token
@@ -158,14 +158,14 @@ struct CombinatorsDeferredListObserverLifetimeTests {
 
     @Test func observersAreReleasedOnceFinishedAndNothingIsPending() {
         weak var weakToken: Token?
-        let list = DeferredListObserver<Int>()
+        let list = DeferredWatchList<Int>()
         let a = Deferred<Int>()
         do {
             let token = Token()
             weakToken = token
             list.observe { _, _ in token.touch() }
         }
-        list.append(a)
+        list.watch(a)
         list.finish()
         #expect(weakToken != nil)   // `a` may still report
         a.resolve(1)
@@ -173,12 +173,12 @@ struct CombinatorsDeferredListObserverLifetimeTests {
     }
 
     @Test func withdrawingFromAnInputOthersStillWantReportsItAsCancelled() {
-        let list = DeferredListObserver<Int>()
+        let list = DeferredWatchList<Int>()
         let heard = Locked<[(Int, Bool)]>([])
         list.observe { index, result in heard.withLock { $0.append((index, isCancellation(result))) } }
         let shared = wantedElsewhere(Deferred<Int>())
-        list.append(shared)
-        list.withdraw()
+        list.watch(shared)
+        list.cancelAll()
         #expect(heard.withLock { $0.map(\.0) } == [0])
         #expect(heard.withLock { $0.map(\.1) } == [true])
         #expect(!shared.isComplete)

@@ -1,34 +1,34 @@
-// MARK: - DeferredListObserver
+// MARK: - DeferredWatchList
 
-/// Watches a growing list of Deferreds and tells its observers `(index, result)` as each completes —
-/// txdlo's `DeferredListObserver`, the building block for combinators of your own.
+/// Watches a growing list of Deferreds and tells its observers `(index, result)` as each completes: the
+/// building block for combinators of your own.
 ///
-/// Deferreds can be appended at any time; each gets the next index. Before observers hear of a result,
+/// Deferreds can be watched at any time; each gets the next index. Before observers hear of a result,
 /// `pendingCount` and `history` (when kept) already include it, so an observer can decide from them.
 /// Observers run synchronously on the completing thread, outside every lock, in registration order;
 /// results of inputs completing on different threads may be reported concurrently.
 ///
 /// The list is a dependent of every pending input: its interest keeps them from being cancelled on
-/// behalf of their other dependents, until `withdraw()`. Every input error it receives counts as handled.
+/// behalf of their other dependents, until `cancelAll()`. Every input error it receives counts as handled.
 ///
 /// Observers are released — so one may capture the list without a leak — when removed, or once the
-/// list has ended (`finish()` or `withdraw()`) and no input is pending: no observer can be called again.
+/// list has ended (`finish()` or `cancelAll()`) and no input is pending: no observer can be called again.
 ///
 /// ```swift
-/// // Fire when `needed` of the observed Deferreds have succeeded.
-/// let list = DeferredListObserver<Int>()
+/// // Fire when `needed` of the watched Deferreds have succeeded.
+/// let list = DeferredWatchList<Int>()
 /// let enough = Deferred<Void>()
 /// let succeeded = Mutex(0)
 /// list.observe { _, result in
 ///     guard case .success = result else { return }
-///     if succeeded.withLock({ $0 += 1; return $0 }) == needed { enough.resolve(()); list.withdraw() }
+///     if succeeded.withLock({ $0 += 1; return $0 }) == needed { enough.resolve(()); list.cancelAll() }
 /// }
-/// for d in work { list.append(d) }
+/// for d in work { list.watch(d) }
 /// list.finish()
 /// ```
-public final class DeferredListObserver<Value: Sendable>: Sendable {
+public final class DeferredWatchList<Value: Sendable>: Sendable {
     /// One completion: the input's index and its result.
-    public typealias Event = (index: Int, result: Result<Value, any Error>)
+    public typealias Completion = (index: Int, result: Result<Value, any Error>)
     /// An observer's callback.
     public typealias Callback = @Sendable (_ index: Int, _ result: Result<Value, any Error>) -> Void
 
@@ -46,11 +46,11 @@ public final class DeferredListObserver<Value: Sendable>: Sendable {
         var slots: [Slot] = []
         var observers: [(id: ObserverID, callback: Callback)] = []
         var nextObserverID: UInt64 = 0
-        var events: [Event]?
+        var events: [Completion]?
         var pending = 0
-        /// `finish()` was called: appending traps.
+        /// `finish()` was called: watching traps.
         var isFinished = false
-        /// `withdraw()` was called: inputs appended later are withdrawn from at once.
+        /// `cancelAll()` was called: inputs watched later are withdrawn from at once.
         var isWithdrawn = false
 
         var hasEnded: Bool { (isFinished || isWithdrawn) && pending == 0 }
@@ -65,13 +65,13 @@ public final class DeferredListObserver<Value: Sendable>: Sendable {
 
     private let state: LockedState<State>
 
-    /// Creates an observer; with `maintainHistory`, it keeps every completion in `history`.
+    /// Creates an empty list; with `keepsHistory`, it keeps every completion in `history`.
     ///
     /// ```swift
-    /// let list = DeferredListObserver<Data>(maintainHistory: true)
+    /// let list = DeferredWatchList<Data>(keepsHistory: true)
     /// ```
-    public init(maintainHistory: Bool = false) {
-        state = LockedState(State(events: maintainHistory ? [] : nil))
+    public init(keepsHistory: Bool = false) {
+        state = LockedState(State(events: keepsHistory ? [] : nil))
     }
 
     private var dependentID: UInt { UInt(bitPattern: ObjectIdentifier(self)) }
@@ -113,18 +113,18 @@ public final class DeferredListObserver<Value: Sendable>: Sendable {
         _ = removed  // released here, outside the lock
     }
 
-    // MARK: Appending
+    // MARK: Watching
 
     /// Starts observing `deferred` and returns its index. If it is already complete, observers hear of it
-    /// before this returns. After `withdraw()`, the list withdraws from it at once. Traps after `finish()`.
+    /// before this returns. After `cancelAll()`, the list withdraws from it at once. Traps after `finish()`.
     ///
     /// ```swift
-    /// let index = list.append(fetch(url))
+    /// let index = list.watch(fetch(url))
     /// ```
     @discardableResult
-    public func append(_ deferred: Deferred<Value>) -> Int {
+    public func watch(_ deferred: Deferred<Value>) -> Int {
         let (index, withdrawNow) = state.withLock { state -> (Int, Bool) in
-            precondition(!state.isFinished, "DeferredListObserver.append(_:) called after finish()")
+            precondition(!state.isFinished, "DeferredWatchList.watch(_:) called after finish()")
             state.slots.append(Slot(input: deferred, isSettled: false))
             state.pending += 1
             return (state.slots.count - 1, state.isWithdrawn)
@@ -136,11 +136,11 @@ public final class DeferredListObserver<Value: Sendable>: Sendable {
         return index
     }
 
-    /// Declares that nothing more will be appended; once every input has been reported, the observers
+    /// Declares that nothing more will be watched; once every input has been reported, the observers
     /// are released. Appending afterwards traps.
     ///
     /// ```swift
-    /// for d in work { list.append(d) }
+    /// for d in work { list.watch(d) }
     /// list.finish()
     /// ```
     public func finish() {
@@ -151,15 +151,15 @@ public final class DeferredListObserver<Value: Sendable>: Sendable {
         _ = released  // released here, outside the lock
     }
 
-    /// Withdraws from every pending input, and from every input appended later. An input that nobody
+    /// Withdraws from every pending input, and from every input watched later. An input that nobody
     /// else wants is cancelled, and observers hear of its final result; one that others still want goes
     /// on for them, and observers hear of it as failed with `CancellationError`. Once every input has
     /// been reported, the observers are released.
     ///
     /// ```swift
-    /// list.withdraw()   // we have what we needed
+    /// list.cancelAll()   // we have what we needed
     /// ```
-    public func withdraw() {
+    public func cancelAll() {
         let (pendingInputs, released) = state.withLock { state -> ([(Int, Deferred<Value>)], [(id: ObserverID, callback: Callback)]) in
             state.isWithdrawn = true
             let pending = state.slots.indices.compactMap { index in
@@ -182,26 +182,26 @@ public final class DeferredListObserver<Value: Sendable>: Sendable {
 
     // MARK: Inspecting
 
-    /// How many appended inputs have not been reported yet.
+    /// How many watched inputs have not been reported yet.
     ///
     /// ```swift
     /// if list.pendingCount == 0 { print("all done") }
     /// ```
     public var pendingCount: Int { state.withLock { $0.pending } }
 
-    /// How many inputs were appended.
+    /// How many inputs were watched.
     ///
     /// ```swift
     /// print(list.count)
     /// ```
     public var count: Int { state.withLock { $0.slots.count } }
 
-    /// Every completion so far, in completion order; empty unless created with `maintainHistory: true`.
+    /// Every completion so far, in completion order; empty unless created with `keepsHistory: true`.
     ///
     /// ```swift
     /// for (index, result) in list.history { print(index, result) }
     /// ```
-    public var history: [Event] { state.withLock { $0.events ?? [] } }
+    public var history: [Completion] { state.withLock { $0.events ?? [] } }
 
     // MARK: Receiving
 
