@@ -41,8 +41,22 @@ public final class DeferredGroup<Value: Sendable>: Sendable {
     /// The reducer of a `reduce` reading, set once when it is chosen.
     private let reducer = LockedState<(@Sendable ([Value]) -> Deferred<Value>)?>(nil)
 
+    /// Where the group was created: named by `DeferredAbandonedError` if it is freed unfinished.
+    private let creationSite: CallSite
+
     /// Creates an empty group.
-    public init() {}
+    public init(file: StaticString = #fileID, line: UInt = #line) {
+        creationSite = CallSite(file, line)
+    }
+
+    /// A group freed before its `values()` or `reduce` output was decided (it was never finished, and no
+    /// input still holds it) can never complete that output: it is rejected with `DeferredAbandonedError`.
+    deinit {
+        let (values, reduction) = state.withLock { $0.abandon() }
+        let error = DeferredAbandonedError(createdAt: creationSite)
+        values?.settle(.failure(error))
+        reduction?.settle(.failure(error))
+    }
 
     private var dependentID: UInt { UInt(bitPattern: ObjectIdentifier(self)) }
 
@@ -116,8 +130,8 @@ public final class DeferredGroup<Value: Sendable>: Sendable {
     /// let users = try await group.values().value
     /// ```
     public func values(file: StaticString = #fileID, line: UInt = #line) -> Deferred<[Value]> {
-        let candidate = Deferred<[Value]>.makeOwned(file: file, line: line) { [weak self] _ in
-            self?.cancelOutput()
+        let candidate = Deferred<[Value]>.makeOwned(file: file, line: line) { [weak self] output in
+            if let self { cancelOutput() } else { output.settle(.failure(CancellationError())) }
         }
         let (existing, actions) = state.withLock { $0.read(as: .values(candidate)) }
         perform(actions)
@@ -190,8 +204,8 @@ public final class DeferredGroup<Value: Sendable>: Sendable {
         _ reducer: @escaping @Sendable ([Value]) -> Deferred<Value>
     ) -> Deferred<Value?> {
         precondition(batchSize >= 2, "DeferredGroup.reduce: batchSize must be at least 2 (got \(batchSize))")
-        let candidate = Deferred<Value?>.makeOwned(file: file, line: line) { [weak self] _ in
-            self?.cancelOutput()
+        let candidate = Deferred<Value?>.makeOwned(file: file, line: line) { [weak self] output in
+            if let self { cancelOutput() } else { output.settle(.failure(CancellationError())) }
         }
         let kept = self.reducer.withLock { stored -> (@Sendable ([Value]) -> Deferred<Value>)? in
             if stored == nil {
@@ -302,10 +316,11 @@ extension DeferredGroup {
 // MARK: - Owned outputs
 
 extension Deferred {
-    /// A pending output the library completes (with `settle`); `canceller` runs when it is cancelled.
+    /// A pending output that only the library completes (with `settle`). Cancelling it runs `canceller`
+    /// and leaves the result to the group, which completes it from its inputs' final results.
     static func makeOwned(
         file: StaticString, line: UInt, canceller: @escaping @Sendable (Deferred<Value>) -> Void
     ) -> Deferred<Value> {
-        Deferred(file: file, line: line, canceller: canceller)
+        Deferred(owned: CallSite(file, line), completesAfterCancel: true, canceller: canceller)
     }
 }

@@ -194,6 +194,15 @@ struct DeferredGroupStateMachine<Value: Sendable>: Sendable {
         return actions
     }
 
+    /// The group is being freed: the outputs of an undecided values or reduction reading, to reject.
+    mutating func abandon() -> (Deferred<[Value]>?, Deferred<Value?>?) {
+        switch reading {
+        case .values(let values) where !values.isDecided: (values.output, nil)
+        case .reduction(let reduction) where !reduction.isDecided: (nil, reduction.output)
+        default: (nil, nil)
+        }
+    }
+
     // MARK: Reading
 
     /// Chooses how the group is read; the results that arrived so far go to that reading. Asking for the

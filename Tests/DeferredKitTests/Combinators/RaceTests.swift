@@ -50,13 +50,24 @@ struct CombinatorsRaceTests {
         #expect(isCancelled(b))
     }
 
-    @Test func cancellingCompletesFromTheFirstSuppliedValue() {
-        // Twisted's test_cancelDeferredListCallback: a canceller that supplies a value decides.
+    @Test func cancellingCompletesFromTheFirstFinalResult() {
+        // Inputs are withdrawn from in order: `a`'s final result, CancellationError, arrives first.
         let a = Deferred<Int>()
         let b = Deferred<Int> { $0.resolve(7) }
         let race = Deferred.race([a, b])
         race.cancel()
-        #expect(valueOf(race)?.value == 7)
+        #expect(isCancelled(race))
+        #expect(valueOf(b) == 7)
+    }
+
+    @Test func cancellingFirstSuccessCompletesFromASuppliedValue() {
+        // Twisted's test_cancelDeferredListCallback: with failures ignored, a supplied value decides.
+        let a = Deferred<Int>()
+        let b = Deferred<Int> { $0.resolve(7) }
+        let first = Deferred.firstSuccess([a, b])
+        first.cancel()
+        #expect(valueOf(first)?.value == 7)
+        #expect(valueOf(first)?.index == 1)
         #expect(isCancelled(a))
     }
 

@@ -156,3 +156,20 @@ struct GroupsValuesTests {
         #expect(DiagnosticsSpy.unhandledErrors(withID: 3202).isEmpty)
     }
 }
+
+@Suite("Groups: abandoned")
+struct GroupsAbandonedTests {
+    @Test func aGroupFreedUnfinishedRejectsItsPendingOutputs() {
+        let values: Deferred<[Int]>
+        let total: Deferred<Int?>
+        do {
+            let group = DeferredGroup<Int>()
+            group.add(.resolved(1))
+            values = group.values()
+            let other = DeferredGroup<Int>()
+            total = other.reduce { $0.reduce(0, +) }
+        }
+        #expect(errorOf(values) is DeferredAbandonedError)
+        #expect(errorOf(total) is DeferredAbandonedError)
+    }
+}
