@@ -23,9 +23,6 @@ protocol CombinationRule: SendableMetatype {
     /// The input at `index` completed with `result`. Returns the decision, or `nil` to keep waiting.
     mutating func receive(_ result: Result<Input, any Error>, at index: Int) -> Result<Output, any Error>?
 
-    /// No more inputs will be attached (only dynamic collectors such as `MultiFuture` call this).
-    mutating func close() -> Result<Output, any Error>?
-
     /// Called once, under the lock, after the rule decided: moves out everything it still keeps.
     mutating func takeLeftovers() -> Leftovers
 }
@@ -36,7 +33,6 @@ extension CombinationRule where Leftovers == Void {
 
 extension CombinationRule {
     @inlinable mutating func slotAdded(at index: Int) {}
-    @inlinable mutating func close() -> Result<Output, any Error>? { nil }
 }
 
 // MARK: - Combination
@@ -128,15 +124,9 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
 
     /// Attaches `input` as the next slot. Its result goes to the rule; if the output is already decided
     /// or cancelled, we register (so that its error counts as handled) and withdraw at once.
-    ///
-    /// `admit` runs in the same lock hold that reserves the slot, so that a collector's "still open" check
-    /// and the slot it admits cannot be separated by a concurrent close.
     @inlinable
-    func attach(
-        _ input: Deferred<Input>, to output: Deferred<Output>, admit: (Rule) -> Void = { _ in }
-    ) {
+    func attach(_ input: Deferred<Input>, to output: Deferred<Output>) {
         let index = lock.withLock { () -> Int in
-            admit(rule)
             let index = slots.count
             slots.append(Slot(input: input))
             rule.slotAdded(at: index)
@@ -158,18 +148,6 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
         if withdrawNow {
             withdraw(from: [(index, input)], output: output)
         }
-    }
-
-    /// No more inputs will be attached.
-    @inlinable
-    func close(_ output: Deferred<Output>) {
-        let (decision, pending, leftovers) = lock.withLock { () -> Decision in
-            guard !isDecided, let decision = rule.close() else { return (nil, [], nil) }
-            isDecided = true
-            return (decision, takePendingInputs(), rule.takeLeftovers())
-        }
-        finish(output, with: decision, withdrawingFrom: pending)
-        _ = leftovers  // released here, after unlocking
     }
 
     // MARK: Receiving

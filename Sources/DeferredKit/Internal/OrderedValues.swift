@@ -1,7 +1,7 @@
 // MARK: - OrderedValues
 
 /// Values kept in input order while inputs complete in any order, counting down to the last one — the
-/// state shared by `all` and `MultiFuture`.
+/// state shared by `all` and `DeferredGroup.values()`.
 @usableFromInline
 struct OrderedValues<Input: Sendable>: Sendable {
     @usableFromInline var values: [Input?]
