@@ -70,12 +70,12 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
         let outcome = lock.withLock { () -> Lookup in
             if let value = storage[key] { return .present(value) }
             let ticket = waiters[key, default: WaiterQueue()].nextTicket
-            let waiter = Deferred<Value>(file: file, line: line) { [weak self] me in self?.withdraw(me, key, ticket) }
+            let waiter = Deferred<Value>(owned: CallSite(file, line)) { [weak self] me in self?.withdraw(me, key, ticket) }
             waiters[key, default: WaiterQueue()].append(waiter)
             return .waiting(waiter)
         }
         switch outcome {
-        case .present(let value): return .resolved(value, file: file, line: line)
+        case .present(let value): return .owned(completedWith: .success(value), at: CallSite(file, line))
         case .waiting(let waiter): return waiter
         }
     }
@@ -103,7 +103,7 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
             var queue = waiters.removeValue(forKey: key)
             return (old, queue?.removeAll() ?? [])
         }
-        for waiter in ready { waiter.resolve(value) }
+        for waiter in ready { waiter.completeAsOwner(.success(value)) }
         return old
     }
 

@@ -19,14 +19,17 @@
 /// `CancellationError`; cancelling one that has already acquired does nothing (you still hold the lock
 /// and must release it).
 public final class DeferredLock: Sendable {
-    @usableFromInline let gate = TokenGate(limit: 1, owner: "DeferredLock")
+    @usableFromInline let gate: TokenGate
 
-    /// Creates an unlocked lock.
+    /// Creates an unlocked lock. `file` and `line` name it in diagnostics about the Deferred an
+    /// uncontended `acquire()` returns.
     ///
     /// ```swift
     /// let lock = DeferredLock()
     /// ```
-    public init() {}
+    public init(file: StaticString = #fileID, line: UInt = #line) {
+        gate = TokenGate(limit: 1, owner: "DeferredLock", site: CallSite(file, line))
+    }
 
     // MARK: Acquiring and releasing
 

@@ -50,7 +50,7 @@ public final class DeferredPool: @unchecked Sendable {
             members.remove(id)
             return members.isEmpty ? waiters.removeAll() : []
         }
-        for waiter in ready { waiter.resolve(()) }
+        for waiter in ready { waiter.completeAsOwner(.success(())) }
     }
 
     /// How many tracked Deferreds are still pending.
@@ -77,11 +77,11 @@ public final class DeferredPool: @unchecked Sendable {
         let waiter = lock.withLock { () -> Deferred<Void>? in
             if testImmediately, members.isEmpty { return nil }
             let ticket = waiters.nextTicket
-            let waiter = Deferred<Void>(file: file, line: line) { [weak self] _ in self?.withdraw(ticket) }
+            let waiter = Deferred<Void>(owned: CallSite(file, line)) { [weak self] _ in self?.withdraw(ticket) }
             waiters.append(waiter)
             return waiter
         }
-        return waiter ?? .resolved((), file: file, line: line)
+        return waiter ?? .owned(completedWith: .success(()), at: CallSite(file, line))
     }
 
     /// The async form of `notifyWhenEmpty()`: returns when the pool is empty.

@@ -83,7 +83,7 @@ public final class DeferredQueue<Element: Sendable>: @unchecked Sendable {
     @usableFromInline
     func deliver(_ element: Element, to first: Deferred<Element>) {
         var waiter = first
-        while !waiter.resolve(element) {
+        while !waiter.completeAsOwner(.success(element)) {
             let next = lock.withLock { () -> Deferred<Element>? in
                 if let next = waiters.popFirst() { return next }
                 buffer.prepend(element)
@@ -113,14 +113,14 @@ public final class DeferredQueue<Element: Sendable>: @unchecked Sendable {
             if isFinished { return .finished }
             if let backlog, waiters.count >= backlog { return .underflow(backlog) }
             let ticket = waiters.nextTicket
-            let waiter = Deferred<Element>(file: file, line: line) { [weak self] _ in self?.withdraw(ticket) }
+            let waiter = Deferred<Element>(owned: CallSite(file, line)) { [weak self] _ in self?.withdraw(ticket) }
             waiters.append(waiter)
             return .waiting(waiter)
         }
         switch outcome {
-        case .element(let element): return .resolved(element, file: file, line: line)
+        case .element(let element): return .owned(completedWith: .success(element), at: CallSite(file, line))
         case .waiting(let waiter): return waiter
-        case .finished: return .rejected(QueueFinished(), file: file, line: line)
+        case .finished: return .owned(completedWith: .failure(QueueFinished()), at: CallSite(file, line))
         case .underflow(let backlog): throw QueueUnderflow(backlog: backlog)
         }
     }
@@ -159,7 +159,7 @@ public final class DeferredQueue<Element: Sendable>: @unchecked Sendable {
             isFinished = true
             return waiters.removeAll()
         }
-        for waiter in waiting { waiter.reject(QueueFinished()) }
+        for waiter in waiting { waiter.completeAsOwner(.failure(QueueFinished())) }
     }
 
     // MARK: Inspecting

@@ -36,9 +36,9 @@ public final class DeferredSemaphore: Sendable {
     /// ```swift
     /// let pool = try DeferredSemaphore(tokens: 3)
     /// ```
-    public init(tokens: Int) throws(InvalidTokenCount) {
+    public init(tokens: Int, file: StaticString = #fileID, line: UInt = #line) throws(InvalidTokenCount) {
         guard tokens >= 1 else { throw InvalidTokenCount(tokens: tokens) }
-        gate = TokenGate(limit: tokens, owner: "DeferredSemaphore")
+        gate = TokenGate(limit: tokens, owner: "DeferredSemaphore", site: CallSite(file, line))
     }
 
     // MARK: State

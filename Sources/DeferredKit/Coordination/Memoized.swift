@@ -78,10 +78,10 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
     /// ```swift
     /// let user = fetchUser(42)   // fetchUser = memoize { … }
     /// ```
-    public func callAsFunction(_ key: Key) -> Deferred<Value> {
+    public func callAsFunction(_ key: Key, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Value> {
         let (shared, isNew) = lock.withLock { () -> (Deferred<Value>, Bool) in
             if let entry = cache[key] { return (entry, false) }
-            let proxy = Deferred<Value>()
+            let proxy = Deferred<Value>(owned: CallSite(file, line))
             cache[key] = proxy
             return (proxy, true)
         }
@@ -95,7 +95,7 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
             }
         }
         // Each caller's own dependent: cancellation follows interest.
-        let mine = shared.map { $0 }
+        let mine = shared.map(file: file, line: line) { $0 }
         if isNew { start(key, into: shared) }
         return mine
     }
@@ -115,7 +115,7 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
         do {
             inner = try function(key)
         } catch {
-            shared.settle(.failure(error))
+            shared.completeAsOwner(.failure(error))
             return
         }
         shared.follow(inner)

@@ -3,7 +3,9 @@
 /// The state machine shared by `DeferredLock` (one token) and `DeferredSemaphore` (N tokens).
 ///
 /// Transitions, all under `lock`:
-/// - **acquire, token free and nobody waiting** → take a token; the caller gets a resolved Deferred.
+/// - **acquire, token free and nobody waiting** → take a token; the caller gets this gate's `granted`
+///   Deferred (resolved once, at creation: no allocation per acquire, and no object shared by every
+///   lock of the process).
 /// - **acquire, no token free** → append a pending Deferred to `waiters` (first-in first-out).
 /// - **release, somebody waiting** → the token passes *straight* to the oldest waiter (the free count
 ///   does not change); the waiter's Deferred is resolved after the lock is left, so that a release made
@@ -23,11 +25,19 @@ final class TokenGate: @unchecked Sendable {
     /// Names the owning type in precondition messages.
     @usableFromInline let owner: StaticString
 
+    /// What an acquire that succeeds at once returns. A completed Deferred never changes and stores no
+    /// observers (they run at once), so one instance per gate serves every uncontended acquire without an
+    /// allocation. It is owned by the library, so nobody can complete it, and it belongs to this gate
+    /// alone, so uncontended acquires of different locks never touch the same object.
+    @usableFromInline let granted: Deferred<Void>
+
     @usableFromInline
-    init(limit: Int, owner: StaticString) {
+    init(limit: Int, owner: StaticString, site: CallSite) {
         self.limit = limit
         self.available = limit
         self.owner = owner
+        granted = Deferred<Void>(owned: site)
+        granted.completeAsOwner(.success(()))
     }
 
     // MARK: Acquiring and releasing
@@ -40,18 +50,12 @@ final class TokenGate: @unchecked Sendable {
                 return nil
             }
             let ticket = waiters.nextTicket
-            let waiter = Deferred<Void>(file: file, line: line) { [weak self] _ in self?.withdraw(ticket) }
+            let waiter = Deferred<Void>(owned: CallSite(file, line)) { [weak self] _ in self?.withdraw(ticket) }
             waiters.append(waiter)
             return waiter
         }
-        return waiter ?? Self.granted
+        return waiter ?? granted
     }
-
-    /// What an acquire that succeeds at once returns. A completed Deferred never changes and stores no
-    /// observers (they run at once), so one shared instance serves every uncontended acquire without an
-    /// allocation.
-    @usableFromInline
-    static let granted = Deferred<Void>.resolved(())
 
     @usableFromInline
     func release() {
@@ -66,7 +70,7 @@ final class TokenGate: @unchecked Sendable {
                 preconditionFailure("\(owner).release() called when no token is held (more releases than acquires)")
             }
             guard let next else { return }
-            if next.resolve(()) { return }
+            if next.completeAsOwner(.success(())) { return }
             // `next` was cancelled after it left the line: the token goes on to the following waiter.
         }
     }
