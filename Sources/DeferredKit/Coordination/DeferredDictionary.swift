@@ -98,12 +98,16 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     /// ```
     @discardableResult
     public func updateValue(_ value: Value, forKey key: Key) -> Value? {
-        let (old, ready) = lock.withLock { () -> (Value?, [Deferred<Value>]) in
+        // The replaced value and the waiters' line (with its copy of the key) leave the lock whole and are
+        // released after it: a key's or a value's deinit may be user code.
+        let (old, line) = lock.withLock { () -> (Value?, (key: Key, value: WaiterQueue<Deferred<Value>>)?) in
             let old = storage.updateValue(value, forKey: key)
-            var queue = waiters.removeValue(forKey: key)
-            return (old, queue?.removeAll() ?? [])
+            guard let index = waiters.index(forKey: key) else { return (old, nil) }
+            return (old, waiters.remove(at: index))
         }
-        for waiter in ready { waiter.completeAsOwner(.success(value)) }
+        if var line {
+            while let waiter = line.value.popFirst() { waiter.completeAsOwner(.success(value)) }
+        }
         return old
     }
 
@@ -114,7 +118,12 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     /// ```
     @discardableResult
     public func removeValue(forKey key: Key) -> Value? {
-        lock.withLock { storage.removeValue(forKey: key) }
+        // The stored key and value are moved out and released after unlocking (their deinit may be user code).
+        let removed = lock.withLock { () -> (key: Key, value: Value)? in
+            guard let index = storage.index(forKey: key) else { return nil }
+            return storage.remove(at: index)
+        }
+        return removed?.value
     }
 
     // MARK: Inspecting
@@ -145,11 +154,11 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     @usableFromInline
     func withdraw(_ waiter: Deferred<Value>, _ key: Key, _ ticket: UInt64) {
         // A key's line is dropped when it empties and a new one restarts its tickets: check identity too.
-        let removed = lock.withLock { () -> Deferred<Value>? in
-            guard var queue = waiters.removeValue(forKey: key) else { return nil }
-            let removed = queue.remove(ticket: ticket, if: { $0 === waiter })
-            if !queue.isEmpty { waiters[key] = queue }
-            return removed
+        // The removed waiter, and the emptied line with its copy of the key, are released after unlocking.
+        let removed = lock.withLock { () -> (Deferred<Value>?, (key: Key, value: WaiterQueue<Deferred<Value>>)?) in
+            guard let index = waiters.index(forKey: key) else { return (nil, nil) }
+            let removed = waiters.values[index].remove(ticket: ticket, if: { $0 === waiter })
+            return (removed, waiters.values[index].isEmpty ? waiters.remove(at: index) : nil)
         }
         _ = removed
     }

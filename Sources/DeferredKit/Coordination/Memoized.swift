@@ -146,7 +146,11 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
     /// fetchUser.clear(42)
     /// ```
     public func clear(_ key: Key) {
-        let dropped = lock.withLock { cache.removeValue(forKey: key) }
+        // The stored key goes out with its entry: a key's deinit may be user code.
+        let dropped = lock.withLock { () -> (key: Key, value: Deferred<Value>)? in
+            guard let index = cache.index(forKey: key) else { return nil }
+            return cache.remove(at: index)
+        }
         _ = dropped
     }
 
@@ -159,9 +163,9 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
 
     @usableFromInline
     func evict(_ key: Key, ifIdentifiedBy id: ObjectIdentifier) {
-        let dropped = lock.withLock { () -> Deferred<Value>? in
-            guard let entry = cache[key], ObjectIdentifier(entry) == id else { return nil }
-            return cache.removeValue(forKey: key)
+        let dropped = lock.withLock { () -> (key: Key, value: Deferred<Value>)? in
+            guard let index = cache.index(forKey: key), ObjectIdentifier(cache.values[index]) == id else { return nil }
+            return cache.remove(at: index)
         }
         _ = dropped
     }
