@@ -38,8 +38,8 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     /// ```swift
     /// dictionary["config"].map { parse($0) }
     /// ```
-    public subscript(key: Key) -> Deferred<Value> {
-        lookup(key, file: #fileID, line: #line)
+    public subscript(key: Key, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Value> {
+        lookup(key, file: file, line: line)
     }
 
     /// The same as the subscript, with the caller's location recorded for diagnostics.
@@ -58,8 +58,10 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     /// ```swift
     /// let config = try await dictionary.value(for: "config")
     /// ```
-    public nonisolated(nonsending) func value(for key: Key) async throws -> Value {
-        try await lookup(key, file: #fileID, line: #line).value
+    public nonisolated(nonsending) func value(
+        for key: Key, file: StaticString = #fileID, line: UInt = #line
+    ) async throws -> Value {
+        try await lookup(key, file: file, line: line).value
     }
 
     @usableFromInline

@@ -134,8 +134,8 @@ public final class DeferredLock: Sendable {
     /// let balance = try await lock.withLock { try await account.withdraw(10) }
     /// ```
     public nonisolated(nonsending) func withLock<T>(
-        _ body: nonisolated(nonsending) () async throws -> T
+        file: StaticString = #fileID, line: UInt = #line, _ body: nonisolated(nonsending) () async throws -> T
     ) async throws -> T {
-        try await gate.withToken(body)
+        try await gate.withToken(file: file, line: line, body)
     }
 }

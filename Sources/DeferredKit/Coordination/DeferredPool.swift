@@ -36,6 +36,9 @@ public final class DeferredPool: @unchecked Sendable {
     /// ```
     @discardableResult
     public func add<T>(_ deferred: Deferred<T>) -> Deferred<T> {
+        // A complete Deferred is never tracked: counting it would make its (immediate) removal look like
+        // the pool becoming empty, and fire the notifications that wait for the next drain.
+        if deferred.isComplete { return deferred }
         let id = ObjectIdentifier(deferred)
         let inserted = lock.withLock { members.insert(id).inserted }
         if inserted {
@@ -91,8 +94,10 @@ public final class DeferredPool: @unchecked Sendable {
     /// ```swift
     /// try await pool.waitUntilEmpty()
     /// ```
-    public nonisolated(nonsending) func waitUntilEmpty(testImmediately: Bool = true) async throws {
-        try await notifyWhenEmpty(testImmediately: testImmediately).value
+    public nonisolated(nonsending) func waitUntilEmpty(
+        testImmediately: Bool = true, file: StaticString = #fileID, line: UInt = #line
+    ) async throws {
+        try await notifyWhenEmpty(testImmediately: testImmediately, file: file, line: line).value
     }
 
     @usableFromInline

@@ -133,8 +133,8 @@ public final class DeferredQueue<Element: Sendable>: @unchecked Sendable {
     /// ```swift
     /// let job = try await queue.take()
     /// ```
-    public nonisolated(nonsending) func take() async throws -> Element {
-        try await get().value
+    public nonisolated(nonsending) func take(file: StaticString = #fileID, line: UInt = #line) async throws -> Element {
+        try await get(file: file, line: line).value
     }
 
     @usableFromInline

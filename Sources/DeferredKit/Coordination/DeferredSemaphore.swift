@@ -132,8 +132,8 @@ public final class DeferredSemaphore: Sendable {
     /// let page = try await semaphore.withToken { try await fetch(url) }
     /// ```
     public nonisolated(nonsending) func withToken<T>(
-        _ body: nonisolated(nonsending) () async throws -> T
+        file: StaticString = #fileID, line: UInt = #line, _ body: nonisolated(nonsending) () async throws -> T
     ) async throws -> T {
-        try await gate.withToken(body)
+        try await gate.withToken(file: file, line: line, body)
     }
 }

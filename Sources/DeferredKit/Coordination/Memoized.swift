@@ -105,8 +105,10 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
     /// ```swift
     /// let user = try await fetchUser.value(for: 42)
     /// ```
-    public nonisolated(nonsending) func value(for key: Key) async throws -> Value {
-        try await self(key).value
+    public nonisolated(nonsending) func value(
+        for key: Key, file: StaticString = #fileID, line: UInt = #line
+    ) async throws -> Value {
+        try await self(key, file: file, line: line).value
     }
 
     @usableFromInline

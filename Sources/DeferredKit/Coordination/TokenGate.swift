@@ -125,8 +125,10 @@ final class TokenGate: @unchecked Sendable {
     }
 
     @usableFromInline
-    nonisolated(nonsending) func withToken<T>(_ body: nonisolated(nonsending) () async throws -> T) async throws -> T {
-        try await acquire(file: #fileID, line: #line).value
+    nonisolated(nonsending) func withToken<T>(
+        file: StaticString, line: UInt, _ body: nonisolated(nonsending) () async throws -> T
+    ) async throws -> T {
+        try await acquire(file: file, line: line).value
         defer { release() }
         return try await body()
     }

@@ -44,6 +44,16 @@ extension Coordination {
             #expect(pool.notifyWhenEmpty().isComplete)
         }
 
+        @Test func addingCompletedDeferredDoesNotFireANextDrainNotification() {
+            let pool = DeferredPool()
+            let later = pool.notifyWhenEmpty(testImmediately: false)
+            pool.add(Deferred.resolved(1))
+            #expect(!later.isComplete)
+            let work = pool.add(Deferred<Void>())
+            work.resolve(())
+            #expect(later.isComplete)
+        }
+
         @Test func withoutTestImmediatelyWaitsForTheNextDrain() {
             let pool = DeferredPool()
             let later = pool.notifyWhenEmpty(testImmediately: false)
