@@ -17,9 +17,12 @@
 ///
 /// Cancelling a pending `acquire()` takes that waiter out of the line and rejects it with
 /// `CancellationError`; cancelling one that has already acquired does nothing (you still hold the lock
-/// and must release it).
+/// and must release it). The Deferreds `acquire()` returns are the lock's own: `resolve`/`reject` on
+/// them return `false` and change nothing (reported as `.completedByNonOwner`).
+///
+/// Misuse traps: `release()` without a matching acquire stops the program with a precondition failure.
 public final class DeferredLock: Sendable {
-    @usableFromInline let gate: TokenGate
+    let gate: TokenGate
 
     /// Creates an unlocked lock. `file` and `line` name it in diagnostics about the Deferred an
     /// uncontended `acquire()` returns.

@@ -12,19 +12,19 @@ extension Coordination {
         // MARK: Probes into the waiting lines
 
         static func firstWaiterSite(of lock: DeferredLock) -> CallSite? {
-            lock.gate.lock.withLock { lock.gate.waiters.slots.lazy.compactMap { $0 }.first?.creationSite }
+            lock.gate.state.withLock { $0.waiters.slots.lazy.compactMap { $0 }.first?.creationSite }
         }
 
         static func firstWaiterSite(of dictionary: DeferredDictionary<String, Int>, key: String) -> CallSite? {
-            dictionary.lock.withLock { dictionary.waiters[key]?.slots.lazy.compactMap { $0 }.first?.creationSite }
+            dictionary.state.withLock { $0.waiters[key]?.slots.lazy.compactMap { $0 }.first?.creationSite }
         }
 
         static func firstWaiterSite(of queue: DeferredQueue<Int>) -> CallSite? {
-            queue.lock.withLock { queue.waiters.slots.lazy.compactMap { $0 }.first?.creationSite }
+            queue.state.withLock { $0.getters.slots.lazy.compactMap { $0 }.first?.creationSite }
         }
 
         static func firstWaiterSite(of pool: DeferredPool) -> CallSite? {
-            pool.lock.withLock { pool.waiters.slots.lazy.compactMap { $0 }.first?.creationSite }
+            pool.state.withLock { $0.waiters.slots.lazy.compactMap { $0 }.first?.creationSite }
         }
 
         // MARK: Lock and semaphore
@@ -40,13 +40,11 @@ extension Coordination {
         }
 
         @Test func withTokenNamesTheCaller() async throws {
-            let semaphore = try DeferredSemaphore(tokens: 1)
+            let semaphore = DeferredSemaphore(tokens: 1)
             _ = semaphore.acquire()
             let task = Task { try await semaphore.withToken {} }; let line: UInt = #line
             await eventually { semaphore.waitingCount == 1 }
-            let site = semaphore.gate.lock.withLock {
-                semaphore.gate.waiters.slots.lazy.compactMap { $0 }.first?.creationSite
-            }
+            let site = semaphore.gate.state.withLock { $0.waiters.slots.lazy.compactMap { $0 }.first?.creationSite }
             #expect(Self.isHere(site, line: line))
             semaphore.release()
             try await task.value
@@ -76,9 +74,9 @@ extension Coordination {
         @Test func takeNamesTheCaller() async throws {
             let queue = DeferredQueue<Int>()
             let task = Task { try await queue.take() }; let line: UInt = #line
-            await eventually { queue.waitingCount == 1 }
+            await eventually { queue.waitingGetCount == 1 }
             #expect(Self.isHere(Self.firstWaiterSite(of: queue), line: line))
-            try queue.put(1)
+            queue.put(1)
             #expect(try await task.value == 1)
         }
 
@@ -86,7 +84,7 @@ extension Coordination {
             let pool = DeferredPool()
             let work = pool.add(Deferred<Int>())
             let task = Task { try await pool.waitUntilEmpty() }; let line: UInt = #line
-            await eventually { pool.lock.withLock { pool.waiters.count } == 1 }
+            await eventually { pool.state.withLock { $0.waiters.count } == 1 }
             #expect(Self.isHere(Self.firstWaiterSite(of: pool), line: line))
             work.resolve(1)
             try await task.value

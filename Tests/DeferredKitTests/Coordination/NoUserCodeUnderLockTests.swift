@@ -33,7 +33,7 @@ extension Coordination {
             let dictionary = DeferredDictionary<ProbeKey, Int>()
             let freeAtDeinit = Shared<[Bool]>([])
             dictionary.updateValue(1, forKey: ProbeKey(1) { [dictionary] in
-                freeAtDeinit.update { $0.append(Self.isFree(dictionary.lock)) }
+                freeAtDeinit.update { $0.append(Self.isFree(dictionary.state.lock)) }
             })
             #expect(freeAtDeinit.value.isEmpty)
             #expect(dictionary.removeValue(forKey: ProbeKey(1)) == 1)
@@ -49,19 +49,19 @@ extension Coordination {
             let dictionary = DeferredDictionary<Int, ProbeValue>()
             let freeAtDeinit = Shared<[Bool]>([])
             dictionary.updateValue(ProbeValue { [dictionary] in
-                freeAtDeinit.update { $0.append(Self.isFree(dictionary.lock)) }
+                freeAtDeinit.update { $0.append(Self.isFree(dictionary.state.lock)) }
             }, forKey: 1)
             dictionary.updateValue(ProbeValue {}, forKey: 1)
             #expect(freeAtDeinit.value == [true])
         }
 
-        // MARK: Memoized
+        // MARK: DeferredMemoizer
 
         @Test func clearingAKeyReleasesItOutsideTheLock() {
             let freeAtDeinit = Shared<[Bool]>([])
-            let cached = memoize { (_: ProbeKey) in Deferred<Int>.resolved(1) }
+            let cached = DeferredMemoizer { (_: ProbeKey) in Deferred<Int>.resolved(1) }
             _ = cached(ProbeKey(5) { [cached] in
-                freeAtDeinit.update { $0.append(Self.isFree(cached.lock)) }
+                freeAtDeinit.update { $0.append(Self.isFree(cached.cache.lock)) }
             })
             cached.clear(ProbeKey(5))
             #expect(freeAtDeinit.value == [true])

@@ -29,7 +29,7 @@ extension Coordination {
         }
 
         @Test func rejectingAWaitingAcquireDoesNotDropTheWaiter() throws {
-            let semaphore = try DeferredSemaphore(tokens: 1)
+            let semaphore = DeferredSemaphore(tokens: 1)
             _ = semaphore.acquire()
             let waiting = semaphore.acquire()
             #expect(waiting.reject(TestError(code: 1)) == false)
@@ -57,8 +57,8 @@ extension Coordination {
             let queue = DeferredQueue<Int>()
             let waiting = try queue.get()
             #expect(waiting.resolve(99) == false)
-            #expect(queue.waitingCount == 1)
-            try queue.put(1)
+            #expect(queue.waitingGetCount == 1)
+            queue.put(1)
             #expect(try waiting.result?.get() == 1)
             #expect(queue.count == 0)
         }
@@ -68,7 +68,7 @@ extension Coordination {
         @Test func resolvingAnEmptyNotificationDoesNotFireIt() {
             let pool = DeferredPool()
             let work = pool.add(Deferred<Int>())
-            let empty = pool.notifyWhenEmpty()
+            let empty = pool.whenEmpty()
             #expect(empty.resolve(()) == false)
             #expect(!empty.isComplete)
             work.resolve(1)
@@ -84,11 +84,11 @@ extension Coordination {
             #expect(try waiting.result?.get() == 6)
         }
 
-        // MARK: Memoized
+        // MARK: DeferredMemoizer
 
         @Test func resolvingACallersDeferredDoesNotPoisonTheCache() throws {
             let work = Deferred<Int>()
-            let cached = memoize { (_: Int) in work }
+            let cached = DeferredMemoizer { (_: Int) in work }
             let first = cached(1)
             #expect(first.resolve(-1) == false)
             let second = cached(1)

@@ -70,7 +70,7 @@ extension Coordination {
 
         @Test func semaphoreNeverHasMoreThanNHolders() async throws {
             let limit = 3
-            let semaphore = try DeferredSemaphore(tokens: limit)
+            let semaphore = DeferredSemaphore(tokens: limit)
             let holders = Counter()
             let most = Counter()
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -110,7 +110,7 @@ extension Coordination {
             await withTaskGroup(of: Void.self) { group in
                 for p in 0..<producers {
                     group.addTask {
-                        for i in 0..<perProducer { try! queue.put(p * perProducer + i) }
+                        for i in 0..<perProducer { queue.put(p * perProducer + i) }
                     }
                 }
             }
@@ -141,7 +141,7 @@ extension Coordination {
                     }
                 }
                 group.addTask {
-                    for i in 0..<total { try! queue.put(i) }
+                    for i in 0..<total { queue.put(i) }
                     // Wake consumers still waiting once everything is delivered.
                     while delivered.value < total { await Task.yield() }
                     queue.finish()
@@ -184,7 +184,7 @@ extension Coordination {
                 }
             }
             #expect(pool.count == works.count)
-            let empty = pool.notifyWhenEmpty()
+            let empty = pool.whenEmpty()
             await withTaskGroup(of: Void.self) { group in
                 for t in 0..<Self.tasks {
                     group.addTask {
@@ -196,9 +196,9 @@ extension Coordination {
             #expect(empty.isComplete)
         }
 
-        @Test func memoizeCallsOncePerKey() async throws {
+        @Test func memoizerCallsOncePerKey() async throws {
             let calls = Counter()
-            let f = memoize { (key: Int) -> Deferred<Int> in
+            let f = DeferredMemoizer { (key: Int) -> Deferred<Int> in
                 calls.add()
                 return .resolved(key)
             }

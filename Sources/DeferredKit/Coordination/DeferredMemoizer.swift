@@ -1,71 +1,60 @@
-// MARK: - memoize
+// MARK: - DeferredMemoizer
 
-/// Wraps a Deferred-returning function so that calls with the same key share one result: while the first
-/// call is in flight, later calls wait for it instead of starting the work again (no thundering herd),
-/// and a success is cached until cleared.
+/// A function whose calls with the same key share one result: while the first call is in flight, later
+/// calls wait for it instead of starting the work again (no thundering herd), and a success is cached
+/// until cleared. Call it like a function to get a Deferred for a key.
 ///
-/// A failure is evicted, so the next call tries again — unless `cachingFailures` is `true`. A
+/// A failure is evicted, so the next call tries again, unless `cachingFailures` is `true`. A
 /// `CancellationError` is never cached. Each caller gets its own Deferred derived from the shared one:
 /// cancelling it withdraws only that caller, and the shared work is cancelled when every caller has
-/// withdrawn.
+/// withdrawn. The Deferreds it hands out are the memoizer's own: a caller's `resolve`/`reject` returns
+/// `false` and cannot poison the cache.
 ///
 /// ```swift
-/// let profile = memoize { (id: UserID) in api.fetchProfile(id) }
+/// let profile = DeferredMemoizer { (id: UserID) in api.fetchProfile(id) }
 /// let a = profile(42), b = profile(42)   // one request
 /// profile.clear()                          // forget everything
 /// ```
-public func memoize<Key: Hashable & Sendable, Value: Sendable>(
-    cachingFailures: Bool = false,
-    _ function: @escaping @Sendable (Key) throws -> Deferred<Value>
-) -> Memoized<Key, Value> {
-    Memoized(cachingFailures: cachingFailures, function)
-}
-
-/// Wraps an async function so that concurrent calls with the same key share one in-flight call and a
-/// success is cached (see the Deferred form for the rules). The body starts synchronously on the first
-/// call, until its first suspension.
 ///
-/// ```swift
-/// let thumbnail = memoize { (url: URL) in try await render(url) }
-/// let image = try await thumbnail.value(for: url)
-/// ```
-public func memoize<Key: Hashable & Sendable, Value: Sendable>(
-    cachingFailures: Bool = false,
-    _ function: @escaping @Sendable (Key) async throws -> Value
-) -> Memoized<Key, Value> {
-    Memoized(cachingFailures: cachingFailures) { key in
-        Deferred<Value>(isolation: nil) { try await function(key) }
-    }
-}
-
-// MARK: - Memoized
-
-/// A memoized function, made by `memoize`: call it like a function to get a Deferred for a key.
-///
-/// ```swift
-/// let lookup = memoize { (name: String) in resolver.resolve(name) }
-/// lookup("example.com").whenComplete { print($0) }
-/// ```
-public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
-    // `cache` is guarded by `lock`: one shared Deferred per key, in flight or complete.
-    @usableFromInline let lock = InternalLock()
-    @usableFromInline var cache: [Key: Deferred<Value>] = [:]
-    @usableFromInline let function: @Sendable (Key) throws -> Deferred<Value>
+/// Observers run where the shared work completes, outside the memoizer's lock; the function itself is
+/// called outside the lock too, on the thread of the first caller for a key.
+public final class DeferredMemoizer<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    /// One shared Deferred per key, in flight or complete.
+    let cache = LockedState<[Key: Deferred<Value>]>([:])
+    let function: @Sendable (Key) throws -> Deferred<Value>
     /// Whether failures (other than cancellation) stay in the cache.
-    ///
-    /// ```swift
-    /// memoize(cachingFailures: true) { (k: Int) in load(k) }.cachingFailures   // true
-    /// ```
     public let cachingFailures: Bool
 
-    /// Creates a memoized function; `memoize(_:)` is the usual spelling.
+    /// Memoizes a Deferred-returning function.
+    ///
+    /// - Parameters:
+    ///   - cachingFailures: Keep failures (other than cancellation) in the cache; by default a failure is
+    ///     evicted so that the next call tries again.
+    ///   - function: The work for a key; called once per key while its result is in flight or cached.
+    ///     If it throws, the callers of that call receive the error.
     ///
     /// ```swift
-    /// let cached = Memoized(cachingFailures: true) { (key: String) in load(key) }
+    /// let resolveName = DeferredMemoizer { (name: String) in resolver.resolve(name) }
     /// ```
     public init(cachingFailures: Bool = false, _ function: @escaping @Sendable (Key) throws -> Deferred<Value>) {
         self.cachingFailures = cachingFailures
         self.function = function
+    }
+
+    /// Memoizes an async function: concurrent calls with the same key share one in-flight call and a
+    /// success is cached (the rules are those of the Deferred form). The body starts synchronously on the
+    /// first call for a key, until its first suspension, and is cancelled when every caller withdrew.
+    ///
+    /// ```swift
+    /// let thumbnail = DeferredMemoizer { (url: URL) in try await render(url) }
+    /// let image = try await thumbnail.value(for: url)
+    /// ```
+    public convenience init(
+        cachingFailures: Bool = false, _ function: @escaping @Sendable (Key) async throws -> Value
+    ) {
+        self.init(cachingFailures: cachingFailures) { key in
+            Deferred<Value>(isolation: nil) { try await function(key) }
+        }
     }
 
     // MARK: Calling
@@ -76,10 +65,10 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
     /// Cancelling the returned Deferred withdraws this caller only.
     ///
     /// ```swift
-    /// let user = fetchUser(42)   // fetchUser = memoize { … }
+    /// let user = fetchUser(42)   // fetchUser = DeferredMemoizer { … }
     /// ```
     public func callAsFunction(_ key: Key, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Value> {
-        let (shared, isNew) = lock.withLock { () -> (Deferred<Value>, Bool) in
+        let (shared, isNew) = cache.withLock { cache -> (Deferred<Value>, Bool) in
             if let entry = cache[key] { return (entry, false) }
             let proxy = Deferred<Value>(owned: CallSite(file, line))
             cache[key] = proxy
@@ -111,7 +100,6 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
         try await self(key, file: file, line: line).value
     }
 
-    @usableFromInline
     func start(_ key: Key, into shared: Deferred<Value>) {
         let inner: Deferred<Value>
         do {
@@ -135,7 +123,7 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
     /// fetchUser.clear()
     /// ```
     public func clear() {
-        let dropped = lock.withLock { () -> [Key: Deferred<Value>] in
+        let dropped = cache.withLock { cache -> [Key: Deferred<Value>] in
             defer { cache = [:] }
             return cache
         }
@@ -149,7 +137,7 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
     /// ```
     public func clear(_ key: Key) {
         // The stored key goes out with its entry: a key's deinit may be user code.
-        let dropped = lock.withLock { () -> (key: Key, value: Deferred<Value>)? in
+        let dropped = cache.withLock { cache -> (key: Key, value: Deferred<Value>)? in
             guard let index = cache.index(forKey: key) else { return nil }
             return cache.remove(at: index)
         }
@@ -161,11 +149,10 @@ public final class Memoized<Key: Hashable & Sendable, Value: Sendable>: @uncheck
     /// ```swift
     /// print(fetchUser.count)
     /// ```
-    public var count: Int { lock.withLock { cache.count } }
+    public var count: Int { cache.withLock { $0.count } }
 
-    @usableFromInline
     func evict(_ key: Key, ifIdentifiedBy id: ObjectIdentifier) {
-        let dropped = lock.withLock { () -> (key: Key, value: Deferred<Value>)? in
+        let dropped = cache.withLock { cache -> (key: Key, value: Deferred<Value>)? in
             guard let index = cache.index(forKey: key), ObjectIdentifier(cache.values[index]) == id else { return nil }
             return cache.remove(at: index)
         }
