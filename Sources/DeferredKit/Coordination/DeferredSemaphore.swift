@@ -5,7 +5,8 @@
 ///
 /// It behaves exactly like `DeferredLock` with N tokens: waiters are served first-in first-out, `release()`
 /// hands the token straight to the next waiter, release storms do not recurse, and cancelling a pending
-/// `acquire()` removes that waiter.
+/// `acquire()` removes that waiter. The Deferreds `acquire()` returns are the semaphore's own:
+/// `resolve`/`reject` on them return `false` and change nothing (reported as `.completedByNonOwner`).
 ///
 /// ```swift
 /// let downloads = DeferredSemaphore(tokens: 4)
