@@ -152,6 +152,46 @@ extension Coordination {
             #expect(delivered.value == total)
         }
 
+        /// Producers on a full bounded queue cancel some of their waiting puts while a consumer takes: an
+        /// element is taken exactly when its put succeeded, and a put that reports cancellation put nothing.
+        @Test func boundedQueuePutsThatReportCancellationPutNothing() async throws {
+            let queue = DeferredQueue<Int>(capacity: 1)
+            let total = Self.tasks * Self.rounds
+            // Per element: 1 = its put succeeded, 2 = its put was cancelled (0 = not settled yet).
+            let outcomes = Shared([Int](repeating: 0, count: total))
+            let taken = Shared([Int](repeating: 0, count: total))
+            let settled = Counter()
+            await withTaskGroup(of: Void.self) { group in
+                for p in 0..<Self.tasks {
+                    group.addTask {
+                        for i in 0..<Self.rounds {
+                            let element = p * Self.rounds + i
+                            let put = queue.put(element)
+                            if (element + p) % 3 == 0 { put.cancel() }
+                            let outcome = await put.settled
+                            outcomes.update { $0[element] = (try? outcome.get()) != nil ? 1 : 2 }
+                            settled.add()
+                        }
+                    }
+                }
+                group.addTask {
+                    // Take until every put has settled and the buffer is empty.
+                    while true {
+                        if let element = try? await queue.take() { taken.update { $0[element] += 1 } }
+                        if settled.value == total, queue.count == 0 { break }
+                    }
+                }
+                // The taker's last take may wait on an empty queue: end it once the producers are done.
+                group.addTask {
+                    while settled.value < total || queue.count > 0 { await Task.yield() }
+                    queue.finish()
+                }
+            }
+            let succeeded = outcomes.value.map { $0 == 1 ? 1 : 0 }
+            #expect(taken.value == succeeded)
+            #expect(outcomes.value.contains(2))  // some cancellations did win
+        }
+
         @Test func dictionaryCompletesEveryWaiter() async throws {
             let dictionary = DeferredDictionary<Int, Int>()
             let keys = 64
