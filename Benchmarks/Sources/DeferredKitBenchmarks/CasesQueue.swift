@@ -25,7 +25,7 @@ private func queueStream(producers: Int, count: Int) -> BenchCase {
                     let sent = Task {
                         await withTaskGroup(of: Void.self) { group in
                             for _ in 0 ..< producers {
-                                group.addTask { for i in 1 ... perProducer { try! queue.put(i) } }
+                                group.addTask { for i in 1 ... perProducer { queue.put(i) } }
                             }
                         }
                         queue.finish()
