@@ -83,7 +83,6 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
         // Guarded by the queue's lock, except `deferred`, which never changes.
         var job: Job
         let sequence: UInt64
-        var generation: UInt32 = 0
         var launchOrder: UInt64 = 0
         var work: Deferred<Output>?
         var cancelRequested = false
@@ -177,7 +176,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
         let accepted = lock.withLock { () -> Bool in
             guard stopped == nil else { return false }
             pendingRecords[id] = record
-            heap.push(JobHeap.Entry(priority: priority, sequence: record.sequence, id: id, generation: 0))
+            heap.push(JobHeap.Entry(priority: priority, sequence: record.sequence, id: id))
             return true
         }
         if !accepted {
@@ -278,11 +277,8 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
     @discardableResult
     public func reprioritize(_ job: Job, to priority: Int) -> Bool {
         lock.withLock {
-            guard let record = pendingRecords[job.id] else { return false }
+            guard let record = pendingRecords[job.id], heap.update(job.id, priority: priority) else { return false }
             record.job.priority = priority
-            record.generation &+= 1
-            heap.push(JobHeap.Entry(
-                priority: priority, sequence: record.sequence, id: job.id, generation: record.generation))
             return true
         }
     }
@@ -308,7 +304,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
             for record in taken { record.job.stoppedAt = now }
             savedOnStop = taken.map(\.job)
             pendingRecords.removeAll()
-            heap.removeAll()
+            _ = heap.removeAll()
             return (done, taken, underwayRecords.isEmpty)
         }
         endStopped(taken)
@@ -317,6 +313,9 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
     }
 
     // MARK: Internals
+
+    /// The number of heap entries (for tests).
+    var heapCount: Int { lock.withLock { heap.count } }
 
     /// Rejects the Deferreds of jobs that `stop()` took out, or that were put into a stopped queue.
     private func endStopped(_ records: [Record]) {
@@ -340,6 +339,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
         let now = elapsed()
         let action = lock.withLock { () -> CancelAction in
             if let record = pendingRecords.removeValue(forKey: id) {
+                heap.remove(id)
                 record.job.stoppedAt = now
                 record.job.result = .failure(CancellationError())
                 return .endPending(record)
@@ -362,10 +362,17 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
         return true
     }
 
+    /// Withdraws the job's interest in its handler's Deferred. If the observer is removed without
+    /// running (someone else still wants the work, or its task is still ending), the job's Deferred is
+    /// rejected with `CancellationError` at once, but the slot stays taken until the work really ends: a
+    /// passive observer frees it then, as `TokenGate.runDeferred` does.
     private func withdraw(_ record: Record, from work: Deferred<Output>) {
-        work.withdrawDependent(record.dependentID) { observer in
-            // Removed without running: the work goes on for someone else, or its producer decides.
-            observer.callback(.failure(CancellationError()))
+        work.withdrawDependent(record.dependentID) { [self] _ in
+            var ended = lock.withLock { record.job }
+            ended.stoppedAt = elapsed()
+            ended.result = .failure(CancellationError())
+            reject(record.deferred, with: JobError(job: ended, error: CancellationError()), expected: true)
+            work.addPassiveObserver { [self] result in finish(record, with: result) }
         }
     }
 
@@ -386,9 +393,8 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
                     launching = false
                     return nil
                 }
-                while let entry = heap.pop() {
-                    guard let record = pendingRecords[entry.id], record.generation == entry.generation else { continue }
-                    pendingRecords[entry.id] = nil
+                if let entry = heap.popFirst() {
+                    let record = pendingRecords.removeValue(forKey: entry.id)!
                     record.job.launchedAt = launchedAt
                     launchCount += 1
                     record.launchOrder = launchCount
@@ -414,16 +420,18 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
         if cancelNow { withdraw(record, from: work) }
     }
 
+    /// The job's work has ended: its slot frees, and its Deferred completes (unless a cancellation already
+    /// rejected it).
     private func finish(_ record: Record, with result: Result<Output, any Error>) {
         let now = elapsed()
-        let outcome = lock.withLock { () -> (job: Job, stopDone: (Deferred<[Job]>, [Job])?)? in
-            guard underwayRecords.removeValue(forKey: record.job.id) != nil else { return nil }
+        // The work is handed out and released after unlocking, like everything a lock hold removes.
+        let (outcome, _) = lock.withLock { () -> ((job: Job, stopDone: (Deferred<[Job]>, [Job])?)?, Deferred<Output>?) in
+            guard underwayRecords.removeValue(forKey: record.job.id) != nil else { return (nil, nil) }
             record.job.stoppedAt = now
             record.job.result = result
-            record.work = nil
             var stopDone: (Deferred<[Job]>, [Job])?
             if let stopped, underwayRecords.isEmpty { stopDone = (stopped, savedOnStop) }
-            return (record.job, stopDone)
+            return ((record.job, stopDone), record.work.take())
         }
         guard let outcome else { return }
         switch result {
@@ -449,55 +457,4 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: @unchecked Se
 /// ```
 public struct JobQueueStoppedError: Error, CustomStringConvertible {
     public var description: String { "JobQueueStoppedError: the job queue was stopped before the job started" }
-}
-
-// MARK: - JobHeap
-
-/// A binary min-heap of pending jobs by (priority, put order). Reprioritised and cancelled jobs leave
-/// stale entries behind, skipped when popped (their generation or presence no longer matches).
-struct JobHeap {
-    struct Entry {
-        let priority: Int
-        let sequence: UInt64
-        let id: Int
-        let generation: UInt32
-
-        func precedes(_ other: Entry) -> Bool {
-            (priority, sequence) < (other.priority, other.sequence)
-        }
-    }
-
-    private var entries: [Entry] = []
-
-    mutating func push(_ entry: Entry) {
-        entries.append(entry)
-        var child = entries.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard entries[child].precedes(entries[parent]) else { break }
-            entries.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Entry? {
-        guard !entries.isEmpty else { return nil }
-        let top = entries[0]
-        let last = entries.removeLast()
-        if entries.isEmpty { return top }
-        entries[0] = last
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var smallest = parent
-            if left < entries.count, entries[left].precedes(entries[smallest]) { smallest = left }
-            if right < entries.count, entries[right].precedes(entries[smallest]) { smallest = right }
-            if smallest == parent { return top }
-            entries.swapAt(parent, smallest)
-            parent = smallest
-        }
-    }
-
-    mutating func removeAll() { entries.removeAll() }
 }

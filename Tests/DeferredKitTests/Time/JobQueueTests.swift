@@ -158,6 +158,58 @@ typealias TestQueue = JobQueue<String, Int>
         #expect(try other.result?.get() == 1)
     }
 
+    @Test func cancelledAsyncJobKeepsItsSlotUntilItsTaskHasEnded() async throws {
+        let gate = TestGate()
+        let running = TimeLocked((now: 0, most: 0))
+        let queue = JobQueue<Int, Int>(width: 1) { n in
+            running.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            await gate.wait()   // ignores the cancellation, like a body finishing its clean-up
+            running.withLock { $0.now -= 1 }
+            return n
+        }
+        let first = queue.put(1)
+        let second = queue.put(2)
+        await gate.waitForArrivals(1)
+        #expect(queue.cancel(try #require(queue.underway().first)))
+        #expect(queue.underway().map(\.argument) == [1])   // its task is still running
+        #expect(queue.pending().map(\.argument) == [2])
+        gate.open()
+        _ = await first.settled
+        #expect(try await second.value.output == 2)
+        #expect(running.withLock { $0.most } == 1)
+    }
+
+    @Test func underwayJobWhoseWorkOthersWantKeepsItsSlotUntilTheWorkEnds() throws {
+        let shared = Deferred<Int>()
+        let other = shared.map { $0 }
+        let work = ManualWork()
+        let queue = TestQueue(width: 1) { name in name == "a" ? shared : work.handle(name) }
+        let a = queue.put("a")
+        queue.put("b")
+        queue.cancel(try #require(queue.underway().first))
+        #expect((a.result?.failureValue as? TestQueue.JobError)?.error is CancellationError)
+        #expect(queue.underway().map(\.argument) == ["a"])
+        #expect(work.arguments.isEmpty)
+        shared.resolve(1)
+        #expect(work.arguments == ["b"])
+        #expect(try other.result?.get() == 1)
+    }
+
+    @Test func reprioritizingOrCancellingPendingJobsLeavesNoStaleHeapEntries() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 0, handler: work.handle)
+        queue.put("a")
+        let b = queue.put("b")
+        let job = try #require(queue.pending().first)
+        for round in 0..<1_000 { queue.reprioritize(job, to: round % 7) }
+        #expect(queue.heapCount == 2)
+        b.cancel()
+        #expect(queue.heapCount == 1)
+        queue.width = 1
+        #expect(work.arguments == ["a"])
+        #expect(queue.heapCount == 0)
+    }
+
     @Test func reprioritizeMovesAPendingJob() throws {
         let work = ManualWork()
         let queue = TestQueue(width: 0, handler: work.handle)

@@ -43,3 +43,55 @@ extension Result {
         return nil
     }
 }
+
+/// A gate that async test bodies wait at, ignoring task cancellation (as a body that finishes its
+/// clean-up before it ends), until the test opens it.
+final class TestGate: Sendable {
+    private struct State {
+        var open = false
+        var waiters: [UnsafeContinuation<Void, Never>] = []
+        var arrivals = 0
+        var watchers: [(count: Int, continuation: UnsafeContinuation<Void, Never>)] = []
+    }
+    private let state = TimeLocked(State())
+
+    /// Waits until `open()` (returns at once if already open).
+    func wait() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let (go, ready) = state.withLock { state -> (Bool, [UnsafeContinuation<Void, Never>]) in
+                state.arrivals += 1
+                let ready = state.watchers.filter { $0.count <= state.arrivals }.map(\.continuation)
+                state.watchers.removeAll { $0.count <= state.arrivals }
+                if state.open { return (true, ready) }
+                state.waiters.append(continuation)
+                return (false, ready)
+            }
+            for watcher in ready { watcher.resume() }
+            if go { continuation.resume() }
+        }
+    }
+
+    /// Suspends until at least `count` calls of `wait()` have arrived.
+    func waitForArrivals(_ count: Int) async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let ready = state.withLock { state -> Bool in
+                if state.arrivals >= count { return true }
+                state.watchers.append((count, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    var arrivals: Int { state.withLock { $0.arrivals } }
+
+    /// Opens the gate for good: every waiter, present and future, goes on.
+    func open() {
+        let waiters = state.withLock { state -> [UnsafeContinuation<Void, Never>] in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
