@@ -41,7 +41,7 @@ let hopeless = Deferred<String>.retrying(backoff: Backoff.exponential(count: 4),
 }
 clock.advance(by: .seconds(5))
 if case .failure(let error as RetriesExhaustedError)? = hopeless.result {
-    print("  gave up after \(error.errors.count) tries; first failure: \(error.firstError!)")
+    print("  gave up after \(error.attemptCount) tries; first failure: \(error.firstError!)")
 }
 
 print("\n2. Two-step pipeline: step 2 receives step 1's timeout")

@@ -2,21 +2,34 @@
 
 /// The error of `Deferred.retrying` when every try allowed by the backoff has failed.
 ///
-/// It carries the first failure, as RetryingCall does, and every attempt's error in order.
+/// It carries the first failure, as RetryingCall does, and the errors of the last tries, at most
+/// `recentErrorLimit` (32) of them, so that an endless backoff does not grow without bound.
 ///
 /// ```swift
-/// catch let error as RetriesExhaustedError { log(error.firstError, error.errors.count) }
+/// catch let error as RetriesExhaustedError { log(error.firstError, error.attemptCount) }
 /// ```
 public struct RetriesExhaustedError: Error, CustomStringConvertible {
-    /// Every attempt's error, first to last; empty when the backoff allowed no try at all.
-    public let errors: [any Error]
+    /// How many errors of the last tries are kept in `recentErrors`: 32.
+    public static let recentErrorLimit = 32
 
-    /// The first attempt's error.
-    public var firstError: (any Error)? { errors.first }
+    /// How many tries were made (and failed); 0 when the backoff allowed none.
+    public var attemptCount: Int
+    /// The first try's error; `nil` when the backoff allowed no try.
+    public var firstError: (any Error)?
+    /// The errors of the last tries, oldest first: every error when there were at most
+    /// `recentErrorLimit` tries, otherwise the last `recentErrorLimit`.
+    public var recentErrors: [any Error]
+
+    /// An error for `attemptCount` failed tries.
+    public init(attemptCount: Int, firstError: (any Error)?, recentErrors: [any Error]) {
+        self.attemptCount = attemptCount
+        self.firstError = firstError
+        self.recentErrors = recentErrors
+    }
 
     public var description: String {
-        guard let first = errors.first else { return "RetriesExhaustedError: the backoff allowed no attempt" }
-        return "RetriesExhaustedError: \(errors.count) attempt(s) failed; the first with \(first)"
+        guard let firstError else { return "RetriesExhaustedError: the backoff allowed no attempt" }
+        return "RetriesExhaustedError: \(attemptCount) attempt(s) failed; the first with \(firstError)"
     }
 }
 
@@ -31,7 +44,7 @@ extension Deferred {
     ///   it returns `false` the result is rejected with that error. By default every error except
     ///   `CancellationError` is retried.
     /// - When the tries run out, the result is rejected with `RetriesExhaustedError`, which carries the
-    ///   first failure and every attempt's error.
+    ///   first failure and the errors of the last 32 tries.
     /// - `cancel()` stops retrying: a pending delay is cancelled, and the attempt in flight is withdrawn
     ///   from (and so cancelled, unless someone else wants it).
     ///
@@ -86,7 +99,7 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
     private let lock = InternalLock()
     // Guarded by `lock`. `iterator` is taken out while `next()` runs (user code never runs under the lock).
     private var iterator: AnyIterator<Duration>?
-    private var errors: [any Error] = []
+    private var failures = FailureLog()
     private var cancelled = false
     private var timer: LibraryTimer?
     private var attempt: Deferred<Value>?
@@ -115,8 +128,8 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
         lock.withLock { iterator = taken }
         taken = nil
         guard let delay else {
-            let errors = lock.withLock { self.errors }
-            output.settle(.failure(RetriesExhaustedError(errors: errors)))
+            let failures = lock.withLock { self.failures }
+            output.settle(.failure(failures.exhaustedError))
             return
         }
         if delay <= .zero {
@@ -124,10 +137,10 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
             return
         }
         let timer = LibraryTimer()
-        let proceed = lock.withLock { () -> Bool in
-            if cancelled { return false }
-            self.timer = timer
-            return true
+        let (proceed, _) = lock.withLock { () -> (Bool, LibraryTimer?) in
+            if cancelled { return (false, nil) }
+            defer { self.timer = timer }
+            return (true, self.timer.take())   // released after unlocking
         }
         guard proceed else { return }
         timer.start(on: clock, after: delay) { [self] in startTry() }
@@ -159,15 +172,13 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
     }
 
     private func runOneTry() {
-        let go = lock.withLock { () -> Bool in
-            timer = nil
-            return !cancelled
-        }
+        // The fired timer is handed out and released after unlocking, like everything a lock hold removes.
+        let (go, _) = lock.withLock { () -> (Bool, LibraryTimer?) in (!cancelled, timer.take()) }
         guard go else { return }
         let attempt = operation()
         let number = lock.withLock { () -> Int in
             self.attempt = attempt
-            return errors.count + 1
+            return failures.count + 1
         }
         attempt.addDependent(output.dependentID) { [self] result in
             finishTry(number, with: result)
@@ -179,10 +190,11 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
     }
 
     private func finishTry(_ number: Int, with result: Result<Value, any Error>) {
-        let wasCancelled = lock.withLock { () -> Bool in
-            attempt = nil
-            if case .failure(let error) = result { errors.append(error) }
-            return cancelled
+        // The finished attempt and an error that left the window are released after unlocking.
+        let (wasCancelled, _, _) = lock.withLock { () -> (Bool, Deferred<Value>?, (any Error)?) in
+            var dropped: (any Error)?
+            if case .failure(let error) = result { dropped = failures.append(error) }
+            return (cancelled, attempt.take(), dropped)
         }
         switch result {
         case .success:
@@ -221,5 +233,29 @@ final class CancelHook: @unchecked Sendable {
     func run() {
         let action = lock.withLock { self.action.take() }
         action?()
+    }
+}
+
+// MARK: - FailureLog
+
+/// The errors of a retry run's failed tries: the first, and the last `recentErrorLimit`.
+struct FailureLog {
+    private(set) var count = 0
+    private var first: (any Error)?
+    private var recent: [any Error] = []
+
+    /// Records one more failure; returns the error that fell out of the window, to be released by the
+    /// caller after unlocking.
+    mutating func append(_ error: any Error) -> (any Error)? {
+        count += 1
+        if first == nil { first = error }
+        recent.append(error)
+        guard recent.count > RetriesExhaustedError.recentErrorLimit else { return nil }
+        return recent.removeFirst()
+    }
+
+    /// The error that ends the run when the backoff is exhausted.
+    var exhaustedError: RetriesExhaustedError {
+        RetriesExhaustedError(attemptCount: count, firstError: first, recentErrors: recent)
     }
 }

@@ -41,11 +41,11 @@ extension Deferred {
         let site = CallSite(file, line)
         let timer = LibraryTimer()
         let timedOut = Atomic<Bool>(false)
-        let source = self
-        let output = Deferred<Value>(file: file, line: line, canceller: { output in
+        // The source is held weakly: its producer keeps it alive, not the timeout.
+        let output = Deferred<Value>(file: file, line: line, canceller: { [weak self] output in
             timer.cancel()
             // An observer removed here is dropped: `output` is then rejected with CancellationError.
-            source.withdrawDependent(output.dependentID)
+            self?.withdrawDependent(output.dependentID)
         })
         addDependent(output.dependentID) { result in
             timer.cancel()
@@ -56,8 +56,12 @@ extension Deferred {
                 output.settle(result)
             }
         }
-        timer.start(on: clock, after: delay) {
+        timer.start(on: clock, after: delay) { [weak self] in
             timedOut.store(true, ordering: .releasing)
+            guard let source = self else {
+                output.settle(.failure(DeferredTimeoutError(duration: delay, site: site)))
+                return
+            }
             source.withdrawDependent(output.dependentID) { _ in
                 // Our observer was removed without running: the source goes on (for others) or was
                 // cancelled without a result of its own.

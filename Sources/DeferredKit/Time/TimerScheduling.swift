@@ -91,14 +91,16 @@ final class LibraryTimer: @unchecked Sendable {
     }
 
     private func claimFiring() -> Bool {
-        lock.withLock {
+        // The schedule's cancel action is handed out and released after unlocking.
+        let (claimed, _) = lock.withLock { () -> (Bool, State?) in
             switch state {
             case .idle, .scheduled:
-                state = .fired
-                return true
+                defer { state = .fired }
+                return (true, state)
             case .fired, .cancelled:
-                return false
+                return (false, nil)
             }
         }
+        return claimed
     }
 }

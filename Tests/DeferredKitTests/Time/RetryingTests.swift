@@ -71,7 +71,8 @@ import Testing
         #expect(flaky.calls.count == 10)
         let error = result.result?.failureValue as? RetriesExhaustedError
         #expect(error?.firstError as? Flake == Flake(number: 1))
-        #expect(error?.errors.compactMap { ($0 as? Flake)?.number } == Array(1...10))
+        #expect(error?.attemptCount == 10)
+        #expect(error?.recentErrors.compactMap { ($0 as? Flake)?.number } == Array(1...10))
     }
 
     @Test func nonTransientErrorStopsRetryingWithThatError() throws {
@@ -134,7 +135,10 @@ import Testing
             return .resolved(1)
         }
         #expect(calls.count == 0)
-        #expect((result.result?.failureValue as? RetriesExhaustedError)?.errors.isEmpty == true)
+        let error = result.result?.failureValue as? RetriesExhaustedError
+        #expect(error?.attemptCount == 0)
+        #expect(error?.firstError == nil)
+        #expect(error?.recentErrors.isEmpty == true)
     }
 
     @Test func manyImmediateRetriesRunInALoopWithoutGrowingTheStack() throws {
@@ -145,6 +149,19 @@ import Testing
             return .rejected(Flake(number: 0))
         }
         #expect(calls.count == tries)
-        #expect((result.result?.failureValue as? RetriesExhaustedError)?.errors.count == tries)
+        #expect((result.result?.failureValue as? RetriesExhaustedError)?.attemptCount == tries)
+    }
+
+    @Test func anEndlessBackoffKeepsOnlyTheFirstAndTheLastErrors() throws {
+        let calls = TimeLog<Int>()
+        let result = Deferred<Int>.retrying(backoff: repeatElement(Duration.zero, count: 5_000), clock: ManualClock()) {
+            calls.append(1)
+            return .rejected(Flake(number: calls.count))
+        }
+        let error = try #require(result.result?.failureValue as? RetriesExhaustedError)
+        #expect(calls.count == 5_000)
+        #expect(error.attemptCount == 5_000)
+        #expect(error.recentErrors.compactMap { ($0 as? Flake)?.number } == Array(4_969...5_000))
+        #expect(error.firstError as? Flake == Flake(number: 1))
     }
 }

@@ -93,4 +93,17 @@ import Testing
         let finished = await work.settled
         #expect(finished.failureValue is CancellationError)
     }
+
+    @Test func theTimeoutDoesNotKeepItsSourceAlive() throws {
+        let clock = ManualClock()
+        weak var weakSource: Deferred<Int>?
+        var limited: Deferred<Int>?
+        do {
+            let source = Deferred<Int>()
+            weakSource = source
+            limited = source.timeout(after: .seconds(5), clock: clock)
+        }
+        #expect(weakSource == nil)
+        #expect(limited != nil)
+    }
 }
