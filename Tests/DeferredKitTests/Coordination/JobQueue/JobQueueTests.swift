@@ -96,15 +96,18 @@ typealias TestQueue = JobQueue<String, Int>
         #expect(job.output == 42)
     }
 
-    @Test func failingJobRejectsWithJobErrorCarryingTheJob() throws {
+    @Test func failingJobRejectsWithJobQueueErrorCarryingTheJob() throws {
         let work = ManualWork()
         let queue = TestQueue(width: 1, handler: work.handle)
         let job = queue.put("x")
         work.work("x").reject(Flake(number: 3))
-        let error = try #require(job.result?.failureValue as? TestQueue.JobError)
-        #expect(error.error as? Flake == Flake(number: 3))
-        #expect(error.job.argument == "x")
-        #expect(error.job.result?.failureValue as? Flake == Flake(number: 3))
+        let error = try #require(job.result?.failureValue as? JobQueueError)
+        #expect(error.underlyingError as? Flake == Flake(number: 3))
+        let failed = try #require(error.job(as: TestQueue.Job.self))
+        #expect(failed.argument == "x")
+        #expect(failed.result?.failureValue as? Flake == Flake(number: 3))
+        #expect(error.jobID == failed.id)
+        #expect(error.job(as: JobQueue<Int, Int>.Job.self) == nil)
     }
 
     @Test func cancellingAPendingJobRemovesItAndRejectsWithCancellation() throws {
@@ -114,9 +117,9 @@ typealias TestQueue = JobQueue<String, Int>
         let b = queue.put("b")
         let pendingB = try #require(queue.pending().first)
         #expect(queue.cancel(pendingB))
-        let error = try #require(b.result?.failureValue as? TestQueue.JobError)
-        #expect(error.error is CancellationError)
-        #expect(error.job.argument == "b")
+        let error = try #require(b.result?.failureValue as? JobQueueError)
+        #expect(error.underlyingError is CancellationError)
+        #expect(error.job(as: TestQueue.Job.self)?.argument == "b")
         work.finish("a")
         #expect(work.arguments == ["a"])
         #expect(!queue.cancel(pendingB))   // already ended
@@ -129,7 +132,7 @@ typealias TestQueue = JobQueue<String, Int>
         queue.put("b")
         #expect(queue.cancel(try #require(queue.underway().first)))
         #expect(work.work("a").result?.failureValue is CancellationError)
-        #expect((a.result?.failureValue as? TestQueue.JobError)?.error is CancellationError)
+        #expect((a.result?.failureValue as? JobQueueError)?.underlyingError is CancellationError)
         #expect(work.arguments == ["a", "b"])   // the slot is free again
     }
 
@@ -141,8 +144,8 @@ typealias TestQueue = JobQueue<String, Int>
         b.cancel()
         a.cancel()
         #expect(work.work("a").result?.failureValue is CancellationError)
-        #expect((b.result?.failureValue as? TestQueue.JobError)?.error is CancellationError)
-        #expect((a.result?.failureValue as? TestQueue.JobError)?.job.argument == "a")
+        #expect((b.result?.failureValue as? JobQueueError)?.underlyingError is CancellationError)
+        #expect((a.result?.failureValue as? JobQueueError)?.job(as: TestQueue.Job.self)?.argument == "a")
         #expect(work.arguments == ["a"])
     }
 
@@ -152,7 +155,7 @@ typealias TestQueue = JobQueue<String, Int>
         let queue = TestQueue(width: 1) { _ in shared }
         let a = queue.put("a")
         queue.cancel(try #require(queue.underway().first))
-        #expect((a.result?.failureValue as? TestQueue.JobError)?.error is CancellationError)
+        #expect((a.result?.failureValue as? JobQueueError)?.underlyingError is CancellationError)
         #expect(!shared.isComplete)
         shared.resolve(1)
         #expect(try other.result?.get() == 1)
@@ -187,7 +190,7 @@ typealias TestQueue = JobQueue<String, Int>
         let a = queue.put("a")
         queue.put("b")
         queue.cancel(try #require(queue.underway().first))
-        #expect((a.result?.failureValue as? TestQueue.JobError)?.error is CancellationError)
+        #expect((a.result?.failureValue as? JobQueueError)?.underlyingError is CancellationError)
         #expect(queue.underway().map(\.argument) == ["a"])
         #expect(work.arguments.isEmpty)
         shared.resolve(1)
@@ -246,8 +249,8 @@ typealias TestQueue = JobQueue<String, Int>
         let c = queue.put("c", priority: 1)
         let stopped = queue.stop()
         #expect(!stopped.isComplete)
-        #expect((b.result?.failureValue as? TestQueue.JobError)?.error is JobQueueStoppedError)
-        #expect((c.result?.failureValue as? TestQueue.JobError)?.error is JobQueueStoppedError)
+        #expect((b.result?.failureValue as? JobQueueError)?.underlyingError is JobQueueStoppedError)
+        #expect((c.result?.failureValue as? JobQueueError)?.underlyingError is JobQueueStoppedError)
         work.finish("a", with: 1)
         #expect(try a.result?.get().output == 1)
         let saved = try #require(try stopped.result?.get())
@@ -260,7 +263,7 @@ typealias TestQueue = JobQueue<String, Int>
         let queue = TestQueue(width: 1) { _ in .resolved(0) }
         _ = queue.stop()
         let late = queue.put("late")
-        #expect((late.result?.failureValue as? TestQueue.JobError)?.error is JobQueueStoppedError)
+        #expect((late.result?.failureValue as? JobQueueError)?.underlyingError is JobQueueStoppedError)
     }
 
     @Test func savedJobsCanBeRequeuedOnANewQueue() throws {
