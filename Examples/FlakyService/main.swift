@@ -36,7 +36,7 @@ clock.advance(by: .seconds(5))
 print("  result: \(page.result!)")
 
 print("   … and a service that never recovers:")
-let hopeless = Deferred<String>.retrying(backoff: Backoff.exponential(count: 4), clock: clock) {
+let hopeless = Deferred<String>.retrying(backoff: DeferredBackoff.exponential(count: 4), clock: clock) {
     Deferred<String>.rejected(HTTPError(status: 503))
 }
 clock.advance(by: .seconds(5))

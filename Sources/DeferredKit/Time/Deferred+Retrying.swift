@@ -39,7 +39,7 @@ extension Deferred {
     /// Calls `operation` until it succeeds, waiting before each try for the next delay of `backoff`.
     ///
     /// - `backoff` is any sequence of delays; its number of elements is the number of tries (the default,
-    ///   `Backoff.exponential()`, tries at once and then after 0.01, 0.02, … 2.56 s: ten tries).
+    ///   `DeferredBackoff.exponential()`, tries at once and then after 0.01, 0.02, … 2.56 s: ten tries).
     /// - `shouldRetry(error, attempt)` (attempt counts from 1) decides whether an error is transient; when
     ///   it returns `false` the result is rejected with that error. By default every error except
     ///   `CancellationError` is retried.
@@ -48,40 +48,41 @@ extension Deferred {
     /// - `cancel()` stops retrying: a pending delay is cancelled, and the attempt in flight is withdrawn
     ///   from (and so cancelled, unless someone else wants it).
     ///
-    /// The first try runs at once, in the caller, when the first delay is zero.
+    /// The first try runs at once, in the caller, when the first delay is zero. `tolerance` is how late
+    /// each delay may end, as for `Clock.sleep(for:tolerance:)`.
     ///
     /// ```swift
     /// let page = Deferred.retrying(shouldRetry: { error, _ in error is GatewayTimeout }) { fetch(url) }
     /// ```
     public static func retrying<Delays: Sequence<Duration>>(
-        backoff: Delays = Backoff.exponential(),
+        backoff: Delays = DeferredBackoff.exponential(),
         shouldRetry: @escaping @Sendable (any Error, Int) -> Bool = { error, _ in !(error is CancellationError) },
-        clock: some Clock<Duration> = ContinuousClock(),
+        tolerance: Duration? = nil, clock: some Clock<Duration> = ContinuousClock(),
         file: StaticString = #fileID, line: UInt = #line,
         _ operation: @escaping @Sendable () -> Deferred<Value>
     ) -> Deferred<Value> {
         let run = RetryRun(
-            iterator: AnyIterator(backoff.makeIterator()), clock: clock, shouldRetry: shouldRetry, operation: operation,
-            file: file, line: line)
+            iterator: AnyIterator(backoff.makeIterator()), clock: clock, tolerance: tolerance, shouldRetry: shouldRetry,
+            operation: operation, file: file, line: line)
         run.scheduleNextTry()
         return run.output
     }
 
     /// Runs the async `operation` until it succeeds, waiting before each try for the next delay of
-    /// `backoff`; see `retrying(backoff:shouldRetry:clock:_:)` for the rules. Cancelling the result
+    /// `backoff`; see `retrying(backoff:shouldRetry:tolerance:clock:_:)` for the rules. Cancelling the result
     /// cancels the task of the attempt in flight.
     ///
     /// ```swift
     /// let user = Deferred.retrying(backoff: [.zero, .seconds(1)]) { try await api.user(id) }
     /// ```
     public static func retrying<Delays: Sequence<Duration>>(
-        backoff: Delays = Backoff.exponential(),
+        backoff: Delays = DeferredBackoff.exponential(),
         shouldRetry: @escaping @Sendable (any Error, Int) -> Bool = { error, _ in !(error is CancellationError) },
-        clock: some Clock<Duration> = ContinuousClock(),
+        tolerance: Duration? = nil, clock: some Clock<Duration> = ContinuousClock(),
         file: StaticString = #fileID, line: UInt = #line,
         _ operation: @escaping @Sendable () async throws -> Value
     ) -> Deferred<Value> {
-        retrying(backoff: backoff, shouldRetry: shouldRetry, clock: clock, file: file, line: line) {
+        retrying(backoff: backoff, shouldRetry: shouldRetry, tolerance: tolerance, clock: clock, file: file, line: line) {
             Deferred(file: file, line: line) { try await operation() }
         }
     }
@@ -93,6 +94,7 @@ extension Deferred {
 final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
     let output: Deferred<Value>
     private let clock: C
+    private let tolerance: Duration?
     private let shouldRetry: @Sendable (any Error, Int) -> Bool
     private let operation: @Sendable () -> Deferred<Value>
 
@@ -108,11 +110,12 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
     private var startAgain = false
 
     init(
-        iterator: AnyIterator<Duration>, clock: C, shouldRetry: @escaping @Sendable (any Error, Int) -> Bool,
+        iterator: AnyIterator<Duration>, clock: C, tolerance: Duration?, shouldRetry: @escaping @Sendable (any Error, Int) -> Bool,
         operation: @escaping @Sendable () -> Deferred<Value>, file: StaticString, line: UInt
     ) {
         self.iterator = iterator
         self.clock = clock
+        self.tolerance = tolerance
         self.shouldRetry = shouldRetry
         self.operation = operation
         let hook = CancelHook()
@@ -143,7 +146,7 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
             return (true, self.timer.take())   // released after unlocking
         }
         guard proceed else { return }
-        timer.start(on: clock, after: delay) { [self] in startTry() }
+        timer.start(on: clock, after: delay, tolerance: tolerance) { [self] in startTry() }
     }
 
     /// Starts a try now, or leaves it to the loop already running on this stack.

@@ -256,11 +256,18 @@ public final class ManualClock: Clock, @unchecked Sendable {
 // MARK: - TimerScheduling
 
 extension ManualClock: TimerScheduling {
-    func scheduleTimer(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
-        let id = lock.withLock { () -> UInt64 in
+    func scheduleTimer(
+        at deadline: Instant, tolerance: Duration?, _ action: @escaping @Sendable () -> Void
+    ) -> @Sendable () -> Void {
+        let id = lock.withLock { () -> UInt64? in
+            if deadline <= current { return nil }
             nextID += 1
-            insert(Entry(id: nextID, deadline: current.advanced(by: delay), kind: .action(action)))
+            insert(Entry(id: nextID, deadline: deadline, kind: .action(action)))
             return nextID
+        }
+        guard let id else {
+            action()   // already due: fires at once, in the caller
+            return {}
         }
         return { [weak self] in
             // The removed action is released here, outside the lock: releasing it may run deinits.

@@ -4,27 +4,78 @@ import Testing
 @Suite struct BackoffTests {
     @Test func defaultExponentialBackoffReproducesTheSeedSequence() throws {
         let expected: [Duration] = [0, 10, 20, 40, 80, 160, 320, 640, 1280, 2560].map { .milliseconds($0) }
-        #expect(Array(Backoff.exponential()) == expected)
+        #expect(Array(DeferredBackoff.exponential()) == expected)
     }
 
     @Test func exponentialBackoffIsCappedAtMaximum() throws {
-        let delays = Array(Backoff.exponential(initial: .seconds(1), multiplier: 3, maximum: .seconds(5), count: 5))
+        let delays = Array(DeferredBackoff.exponential(initial: .seconds(1), multiplier: 3, maximum: .seconds(5), count: 5))
         #expect(delays == [.zero, .seconds(1), .seconds(3), .seconds(5), .seconds(5)])
     }
 
     @Test func fractionalMultiplierGrowsDelays() throws {
-        let delays = Array(Backoff.exponential(initial: .seconds(1), multiplier: 1.5, count: 3))
+        let delays = Array(DeferredBackoff.exponential(initial: .seconds(1), multiplier: 1.5, count: 3))
         #expect(delays == [.zero, .seconds(1), .seconds(1.5)])
     }
 
     @Test func jitterKeepsEachDelayWithinItsBounds() throws {
         for _ in 0..<50 {
-            let delays = Array(Backoff.exponential(initial: .seconds(1), count: 4, jitter: 0.5))
+            let delays = Array(DeferredBackoff.exponential(initial: .seconds(1), count: 4, jitter: 0.5))
             #expect(delays[0] == .zero)
             for (delay, base) in zip(delays.dropFirst(), [1.0, 2.0, 4.0]) {
                 #expect(delay >= .seconds(base * 0.5) && delay <= .seconds(base * 1.5))
             }
         }
+    }
+}
+
+extension BackoffTests {
+    @Test func jitterFromASeededGeneratorIsReproducible() throws {
+        let backoff = DeferredBackoff.exponential(
+            initial: .seconds(1), count: 6, jitter: 0.5, using: TimeSeededGenerator(seed: 7))
+        let first = Array(backoff)
+        #expect(first == Array(backoff))   // every pass starts from a copy of the generator
+        #expect(first != Array(DeferredBackoff.exponential(
+            initial: .seconds(1), count: 6, jitter: 0.5, using: TimeSeededGenerator(seed: 8))))
+        for (delay, base) in zip(first.dropFirst(), [1.0, 2.0, 4.0, 8.0, 16.0]) {
+            #expect(delay >= .seconds(base * 0.5) && delay <= .seconds(base * 1.5))
+        }
+    }
+}
+
+@Suite struct WithRetryTests {
+    @Test func returnsTheValueOfTheFirstSuccessfulTry() async throws {
+        let calls = TimeLog<Int>()
+        let value = try await withRetry(backoff: [.zero, .zero, .zero], clock: ManualClock()) { () async throws -> String in
+            calls.append(1)
+            if calls.count < 3 { throw Flake(number: calls.count) }
+            return "ok"
+        }
+        #expect(value == "ok")
+        #expect(calls.count == 3)
+    }
+
+    @Test func throwsRetriesExhaustedWhenEveryTryFails() async throws {
+        await #expect(throws: RetriesExhaustedError.self) {
+            try await withRetry(backoff: [.zero, .zero], clock: ManualClock()) { () async throws -> Int in
+                throw Flake(number: 1)
+            }
+        }
+    }
+
+    @Test func waitsTheBackoffDelaysOnTheClock() async throws {
+        let clock = ManualClock()
+        let calls = TimeLog<Duration>()
+        let task = Task {
+            try await withRetry(backoff: [.zero, .seconds(2)], clock: clock) { () async throws -> Int in
+                calls.append(clock.now.offset)
+                if calls.count < 2 { throw Flake(number: 1) }
+                return 2
+            }
+        }
+        while clock.scheduledCount == 0 { await Task.yield() }
+        clock.advance(by: .seconds(2))
+        #expect(try await task.value == 2)
+        #expect(calls.all == [.zero, .seconds(2)])
     }
 }
 

@@ -27,8 +27,21 @@ struct Flake: Error, Equatable {
     let number: Int
 }
 
-/// A clock that forwards to a `ManualClock` but is not one: the library must fall back to sleeping tasks.
-struct ForwardingClock: Clock {
+/// A clock that forwards to a `ManualClock` but is not one: the library schedules its timers on it as on
+/// any `Hashable` clock (one driver task per clock, sleeping on the clock).
+struct ForwardingClock: Clock, Hashable {
+    let base: ManualClock
+    var now: ManualClock.Instant { base.now }
+    var minimumResolution: Duration { .zero }
+    func sleep(until deadline: ManualClock.Instant, tolerance: Duration?) async throws {
+        try await base.sleep(until: deadline, tolerance: tolerance)
+    }
+    static func == (a: ForwardingClock, b: ForwardingClock) -> Bool { a.base === b.base }
+    func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(base)) }
+}
+
+/// A forwarding clock that is not `Hashable` either: the library falls back to one sleeping task per timer.
+struct PlainForwardingClock: Clock {
     let base: ManualClock
     var now: ManualClock.Instant { base.now }
     var minimumResolution: Duration { .zero }

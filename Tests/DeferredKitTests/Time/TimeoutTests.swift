@@ -106,4 +106,55 @@ import Testing
         #expect(weakSource == nil)
         #expect(limited != nil)
     }
+
+    @Test func timeoutAtADeadlineRejectsThereWithTheDurationFromTheCall() throws {
+        let clock = ManualClock()
+        clock.advance(by: .seconds(1))
+        let source = Deferred<Int>()
+        let limited = source.timeout(at: ManualClock.Instant(offset: .seconds(4)), tolerance: .zero, clock: clock)
+        clock.advance(by: .seconds(2))
+        #expect(!limited.isComplete)
+        clock.advance(by: .seconds(1))
+        let error = try #require(limited.result?.failureValue as? DeferredTimeoutError)
+        #expect(error.duration == .seconds(3))
+        #expect(error == DeferredTimeoutError(duration: .seconds(3), site: error.site))
+    }
+}
+
+@Suite struct WithTimeoutTests {
+    @Test func returnsTheValueWhenTheOperationFinishesInTime() async throws {
+        let value = try await withTimeout(.seconds(5), clock: ManualClock()) { 42 }
+        #expect(value == 42)
+    }
+
+    @Test func throwsTheTimeoutErrorAndCancelsTheOperationAtTheDeadline() async throws {
+        let clock = ManualClock()
+        let ended = TimeLog<Bool>()
+        let task = Task {
+            try await withTimeout(.seconds(1), clock: clock) { () async throws -> Int in
+                do {
+                    try await clock.sleep(for: .seconds(100))
+                } catch {
+                    ended.append(Task.isCancelled)
+                    throw error
+                }
+                return 1
+            }
+        }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
+        await #expect(throws: DeferredTimeoutError.self) { try await task.value }
+        #expect(ended.all == [true])
+    }
+
+    @Test func aDeadlineThatHasPassedTimesOutAtOnce() async throws {
+        let clock = ManualClock()
+        clock.advance(by: .seconds(5))
+        await #expect(throws: DeferredTimeoutError.self) {
+            try await withTimeout(at: ManualClock.Instant(offset: .seconds(1)), clock: clock) { () async throws -> Int in
+                try await clock.sleep(for: .seconds(100))
+                return 1
+            }
+        }
+    }
 }

@@ -1,0 +1,26 @@
+// MARK: - withRetry
+
+/// Runs `operation` until it succeeds, waiting before each try for the next delay of `backoff`, and
+/// returns its value; throws what `Deferred.retrying` rejects with.
+///
+/// It is `Deferred.retrying(backoff:shouldRetry:tolerance:clock:_:).value`, with the same rules: each
+/// element of `backoff` is the delay before one try; `shouldRetry(error, attempt)` decides whether an
+/// error is transient (otherwise it is thrown); when the tries run out, `RetriesExhaustedError` is
+/// thrown. Cancelling the calling task stops retrying and cancels the try in flight. Each try runs in a
+/// task of its own.
+///
+/// ```swift
+/// let user = try await withRetry(backoff: DeferredBackoff.exponential(count: 5)) { try await api.user(id) }
+/// ```
+public func withRetry<Value: Sendable, Delays: Sequence<Duration>>(
+    backoff: Delays = DeferredBackoff.exponential(),
+    shouldRetry: @escaping @Sendable (any Error, Int) -> Bool = { error, _ in !(error is CancellationError) },
+    tolerance: Duration? = nil, clock: some Clock<Duration> = ContinuousClock(),
+    file: StaticString = #fileID, line: UInt = #line,
+    operation: @escaping @Sendable () async throws -> Value
+) async throws -> Value {
+    try await Deferred<Value>.retrying(
+        backoff: backoff, shouldRetry: shouldRetry, tolerance: tolerance, clock: clock, file: file, line: line,
+        operation
+    ).value
+}
