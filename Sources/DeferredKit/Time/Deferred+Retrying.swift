@@ -91,48 +91,60 @@ extension Deferred {
 // MARK: - RetryRun
 
 /// The state of one `retrying` call. Tries never overlap: each starts after the previous one failed.
-final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
+///
+/// Cancellation is cooperative: `cancel()` stops retrying, cancels a pending delay, and withdraws from
+/// the try in flight; the output then completes with that try's *final* result (if the withdrawal
+/// cancelled it), or with `CancellationError` (no try in flight, or others still want it).
+final class RetryRun<Value: Sendable, C: Clock<Duration>>: Sendable {
+    /// The backoff's iterator. Not `Sendable` in general, but only ever used by the one caller that has
+    /// taken it out of the locked state (user code never runs under the lock).
+    private struct Delays: @unchecked Sendable {
+        var iterator: AnyIterator<Duration>
+    }
+
+    private struct State: Sendable {
+        var delays: Delays?
+        var failures = FailureLog()
+        var cancelled = false
+        var timer: LibraryTimer?
+        var attempt: Deferred<Value>?
+        /// A loop in `startTry` is on the stack: a try that must start at once is left to it (no recursion).
+        var looping = false
+        var startAgain = false
+    }
+
     let output: Deferred<Value>
     private let clock: C
     private let tolerance: Duration?
     private let shouldRetry: @Sendable (any Error, Int) -> Bool
     private let operation: @Sendable () -> Deferred<Value>
-
-    private let lock = InternalLock()
-    // Guarded by `lock`. `iterator` is taken out while `next()` runs (user code never runs under the lock).
-    private var iterator: AnyIterator<Duration>?
-    private var failures = FailureLog()
-    private var cancelled = false
-    private var timer: LibraryTimer?
-    private var attempt: Deferred<Value>?
-    /// A loop in `runTries` is on the stack: a try that must start at once is left to it (no recursion).
-    private var looping = false
-    private var startAgain = false
+    private let state: LockedState<State>
 
     init(
-        iterator: AnyIterator<Duration>, clock: C, tolerance: Duration?, shouldRetry: @escaping @Sendable (any Error, Int) -> Bool,
+        iterator: AnyIterator<Duration>, clock: C, tolerance: Duration?,
+        shouldRetry: @escaping @Sendable (any Error, Int) -> Bool,
         operation: @escaping @Sendable () -> Deferred<Value>, file: StaticString, line: UInt
     ) {
-        self.iterator = iterator
+        state = LockedState(State(delays: Delays(iterator: iterator)))
         self.clock = clock
         self.tolerance = tolerance
         self.shouldRetry = shouldRetry
         self.operation = operation
         let hook = CancelHook()
-        output = Deferred<Value>(file: file, line: line, canceller: { _ in hook.run() })
+        output = Deferred<Value>(owned: CallSite(file, line), completesAfterCancel: true, canceller: { _ in hook.run() })
         // The cycle output → canceller → run → output ends when the output completes.
         hook.set { [self] in cancel() }
     }
 
     /// Takes the next delay; rejects the output when the backoff is exhausted.
     func scheduleNextTry() {
-        var taken = lock.withLock { iterator.take() }
-        let delay = taken?.next()
-        lock.withLock { iterator = taken }
+        var taken = state.withLock { $0.delays.take() }
+        let delay = taken?.iterator.next()
+        state.withLock { $0.delays = taken }
         taken = nil
         guard let delay else {
-            let failures = lock.withLock { self.failures }
-            output.settle(.failure(failures.exhaustedError))
+            let failures = state.withLock { $0.failures }
+            output.completeAsOwner(.failure(failures.exhaustedError))
             return
         }
         if delay <= .zero {
@@ -140,10 +152,10 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
             return
         }
         let timer = LibraryTimer()
-        let (proceed, _) = lock.withLock { () -> (Bool, LibraryTimer?) in
-            if cancelled { return (false, nil) }
-            defer { self.timer = timer }
-            return (true, self.timer.take())   // released after unlocking
+        let (proceed, _) = state.withLock { state -> (Bool, LibraryTimer?) in
+            if state.cancelled { return (false, nil) }
+            defer { state.timer = timer }
+            return (true, state.timer.take())   // released after unlocking
         }
         guard proceed else { return }
         timer.start(on: clock, after: delay, tolerance: tolerance) { [self] in startTry() }
@@ -151,23 +163,23 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
 
     /// Starts a try now, or leaves it to the loop already running on this stack.
     private func startTry() {
-        let runHere = lock.withLock { () -> Bool in
-            if looping {
-                startAgain = true
+        let runHere = state.withLock { state -> Bool in
+            if state.looping {
+                state.startAgain = true
                 return false
             }
-            looping = true
+            state.looping = true
             return true
         }
         guard runHere else { return }
         while true {
             runOneTry()
-            let again = lock.withLock { () -> Bool in
-                if startAgain {
-                    startAgain = false
+            let again = state.withLock { state -> Bool in
+                if state.startAgain {
+                    state.startAgain = false
                     return true
                 }
-                looping = false
+                state.looping = false
                 return false
             }
             if !again { return }
@@ -176,65 +188,78 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: @unchecked Sendable {
 
     private func runOneTry() {
         // The fired timer is handed out and released after unlocking, like everything a lock hold removes.
-        let (go, _) = lock.withLock { () -> (Bool, LibraryTimer?) in (!cancelled, timer.take()) }
+        let (go, _) = state.withLock { state -> (Bool, LibraryTimer?) in (!state.cancelled, state.timer.take()) }
         guard go else { return }
         let attempt = operation()
-        let number = lock.withLock { () -> Int in
-            self.attempt = attempt
-            return failures.count + 1
+        let number = state.withLock { state -> Int in
+            state.attempt = attempt
+            return state.failures.count + 1
         }
         attempt.addDependent(output.dependentID) { [self] result in
             finishTry(number, with: result)
         }
         // A cancellation that raced with the start of this try must still reach it.
-        if lock.withLock({ cancelled }) {
-            attempt.withdrawDependent(output.dependentID)
+        if state.withLock({ $0.cancelled }) {
+            withdraw(from: attempt)
         }
     }
 
     private func finishTry(_ number: Int, with result: Result<Value, any Error>) {
         // The finished attempt and an error that left the window are released after unlocking.
-        let (wasCancelled, _, _) = lock.withLock { () -> (Bool, Deferred<Value>?, (any Error)?) in
+        let (wasCancelled, _, _) = state.withLock { state -> (Bool, Deferred<Value>?, (any Error)?) in
             var dropped: (any Error)?
-            if case .failure(let error) = result { dropped = failures.append(error) }
-            return (cancelled, attempt.take(), dropped)
+            if case .failure(let error) = result { dropped = state.failures.append(error) }
+            return (state.cancelled, state.attempt.take(), dropped)
         }
         switch result {
         case .success:
-            output.settle(result)
+            output.completeAsOwner(result)
         case .failure(let error):
+            // After a cancellation the try's final result is the output's, whatever it is.
             if wasCancelled || !shouldRetry(error, number) {
-                output.settle(result)
+                output.completeAsOwner(result)
             } else {
                 scheduleNextTry()
             }
         }
     }
 
-    /// The output's canceller: no further try; the pending delay is cancelled, the try in flight withdrawn from.
+    /// The output's canceller: no further try; the pending delay is cancelled, the try in flight
+    /// withdrawn from. With no try in flight the output is rejected with `CancellationError` at once.
     private func cancel() {
-        let (timer, attempt) = lock.withLock { () -> (LibraryTimer?, Deferred<Value>?) in
-            cancelled = true
-            return (self.timer, self.attempt)
+        let (timer, attempt) = state.withLock { state -> (LibraryTimer?, Deferred<Value>?) in
+            state.cancelled = true
+            return (state.timer, state.attempt)
         }
         timer?.cancel()
-        attempt?.withdrawDependent(output.dependentID)
+        if let attempt {
+            withdraw(from: attempt)
+        } else {
+            output.completeAsOwner(.failure(CancellationError()))
+        }
+    }
+
+    /// Withdraws from `attempt`: if it was its last dependent it is cancelled and its final result
+    /// completes the output; if others still want it, the output is rejected with `CancellationError`.
+    private func withdraw(from attempt: Deferred<Value>) {
+        attempt.withdrawDependent(output.dependentID) { [output] _ in
+            output.completeAsOwner(.failure(CancellationError()))
+        }
     }
 }
 
 // MARK: - CancelHook
 
 /// A canceller set after the Deferred it belongs to exists (the Deferred's owner needs the Deferred first).
-final class CancelHook: @unchecked Sendable {
-    private let lock = InternalLock()
-    private var action: (@Sendable () -> Void)?  // guarded by `lock`
+final class CancelHook: Sendable {
+    private let action = LockedState<(@Sendable () -> Void)?>(nil)
 
     func set(_ action: @escaping @Sendable () -> Void) {
-        lock.withLock { self.action = action }
+        self.action.withLock { $0 = action }
     }
 
     func run() {
-        let action = lock.withLock { self.action.take() }
+        let action = action.withLock { $0.take() }
         action?()
     }
 }
@@ -242,7 +267,7 @@ final class CancelHook: @unchecked Sendable {
 // MARK: - FailureLog
 
 /// The errors of a retry run's failed tries: the first, and the last `recentErrorLimit`.
-struct FailureLog {
+struct FailureLog: Sendable {
     private(set) var count = 0
     private var first: (any Error)?
     private var recent: [any Error] = []

@@ -17,8 +17,8 @@ extension Deferred where Value == Void {
         file: StaticString = #fileID, line: UInt = #line
     ) -> Deferred<Void> {
         let timer = LibraryTimer()
-        let sleep = Deferred<Void>(file: file, line: line, canceller: { _ in timer.cancel() })
-        timer.start(on: clock, after: delay, tolerance: tolerance) { sleep.settle(.success(())) }
+        let sleep = Deferred<Void>(owned: CallSite(file, line), canceller: { _ in timer.cancel() })
+        timer.start(on: clock, after: delay, tolerance: tolerance) { sleep.completeAsOwner(.success(())) }
         return sleep
     }
 
@@ -34,8 +34,8 @@ extension Deferred where Value == Void {
         file: StaticString = #fileID, line: UInt = #line
     ) -> Deferred<Void> {
         let timer = LibraryTimer()
-        let sleep = Deferred<Void>(file: file, line: line, canceller: { _ in timer.cancel() })
-        timer.start(on: clock, at: deadline, tolerance: tolerance) { sleep.settle(.success(())) }
+        let sleep = Deferred<Void>(owned: CallSite(file, line), canceller: { _ in timer.cancel() })
+        timer.start(on: clock, at: deadline, tolerance: tolerance) { sleep.completeAsOwner(.success(())) }
         return sleep
     }
 }

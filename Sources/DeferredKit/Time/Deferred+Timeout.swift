@@ -82,31 +82,37 @@ extension Deferred {
         let timer = LibraryTimer()
         let timedOut = Atomic<Bool>(false)
         // The source is held weakly: its producer keeps it alive, not the timeout.
-        let output = Deferred<Value>(file: file, line: line, canceller: { [weak self] output in
+        // Owned, and completed after a cancellation from the source's final result (or at once with
+        // CancellationError when others still want the source).
+        let output = Deferred<Value>(owned: site, completesAfterCancel: true, canceller: { [weak self] output in
             timer.cancel()
-            self?.withdrawDependent(output.dependentID) { _ in
+            guard let source = self else {
+                output.completeAsOwner(.failure(CancellationError()))
+                return
+            }
+            source.withdrawDependent(output.dependentID) { _ in
                 // Others still want the source: it goes on for them.
-                output.settle(.failure(CancellationError()))
+                output.completeAsOwner(.failure(CancellationError()))
             }
         })
         addDependent(output.dependentID) { result in
             timer.cancel()
             if case .failure(let error) = result, error is CancellationError, timedOut.load(ordering: .acquiring) {
                 // The source was cancelled by our withdrawal and its final result is the cancellation itself.
-                output.settle(.failure(DeferredTimeoutError(duration: duration, site: site)))
+                output.completeAsOwner(.failure(DeferredTimeoutError(duration: duration, site: site)))
             } else {
-                output.settle(result)
+                output.completeAsOwner(result)
             }
         }
         start(timer) { [weak self] in
             timedOut.store(true, ordering: .releasing)
             guard let source = self else {
-                output.settle(.failure(DeferredTimeoutError(duration: duration, site: site)))
+                output.completeAsOwner(.failure(DeferredTimeoutError(duration: duration, site: site)))
                 return
             }
             source.withdrawDependent(output.dependentID) { _ in
                 // Our observer was removed without running: the source goes on for others.
-                output.settle(.failure(DeferredTimeoutError(duration: duration, site: site)))
+                output.completeAsOwner(.failure(DeferredTimeoutError(duration: duration, site: site)))
             }
         }
         return output

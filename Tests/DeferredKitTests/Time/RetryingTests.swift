@@ -215,4 +215,30 @@ extension BackoffTests {
         #expect(error.recentErrors.compactMap { ($0 as? Flake)?.number } == Array(4_969...5_000))
         #expect(error.firstError as? Flake == Flake(number: 1))
     }
+
+    @Test func cancellingPassesTheFinalResultOfTheTryInFlight() async throws {
+        let clock = ManualClock()
+        let result = Deferred<Int>.retrying(backoff: [.zero], clock: clock) { () async throws -> Int in
+            do {
+                try await clock.sleep(for: .seconds(100))
+                return 1
+            } catch {
+                return -3   // the try finishes its clean-up and gives a value
+            }
+        }
+        await clock.waitForSleepers(1)
+        result.cancel()
+        #expect(try await result.value == -3)
+    }
+
+    @Test func cancellingASharedTryRejectsWithCancellationAndLeavesItToTheOthers() throws {
+        let shared = Deferred<Int>()
+        let other = shared.map { $0 }
+        let result = Deferred<Int>.retrying(backoff: [.zero], clock: ManualClock()) { shared }
+        result.cancel()
+        #expect(result.result?.failureValue is CancellationError)
+        #expect(!shared.isComplete)
+        shared.resolve(5)
+        #expect(try other.result?.get() == 5)
+    }
 }

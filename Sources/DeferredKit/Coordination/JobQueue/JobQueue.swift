@@ -115,7 +115,14 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     ) -> Deferred<Job> {
         let now = stopwatch.elapsed
         let id = nextID.add(1, ordering: .relaxed).newValue
-        let deferred = Deferred<Job>(file: file, line: line, canceller: { [weak self] _ in _ = self?.cancel(jobID: id) })
+        // Owned; after a cancellation the queue completes it (from the work's final result, or at once).
+        let deferred = Deferred<Job>(owned: CallSite(file, line), completesAfterCancel: true, canceller: { [weak self] job in
+            guard let self else {
+                job.completeAsOwner(.failure(CancellationError()))
+                return
+            }
+            _ = cancel(jobID: id)
+        })
         let job = Job(id: id, argument: argument, priority: priority, queuedAt: now)
         switch state.withLock({ $0.put(job, deferred: deferred) }) {
         case .queued:
@@ -228,7 +235,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     public func stop(file: StaticString = #fileID, line: UInt = #line) -> Deferred<[Job]> {
         let now = stopwatch.elapsed
         let action = state.withLock { machine in
-            machine.stop(at: now) { Deferred<[Job]>(file: file, line: line) }
+            machine.stop(at: now) { Deferred<[Job]>(owned: CallSite(file, line)) }
         }
         switch action {
         case .alreadyStopped(let done):
@@ -239,7 +246,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
                 ended.result = .failure(JobQueueStoppedError())
                 reject(deferred, ended, with: JobQueueStoppedError(), expected: true)
             }
-            if finishNow { done.settle(.success(taken.map(\.1))) }
+            if finishNow { done.completeAsOwner(.success(taken.map(\.1))) }
             return done
         }
     }
@@ -252,7 +259,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     /// Rejects a job's Deferred; an expected end (cancel, stop) is marked as received so that a dropped
     /// job Deferred is not reported as an unhandled error.
     private func reject(_ deferred: Deferred<Job>, _ job: Job, with error: any Error, expected: Bool) {
-        deferred.settle(.failure(JobQueueError(jobID: job.id, underlyingError: error, job: job)))
+        deferred.completeAsOwner(.failure(JobQueueError(jobID: job.id, underlyingError: error, job: job)))
         if expected { deferred.markErrorHandled() }
     }
 
@@ -313,12 +320,12 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
         guard let finish = state.withLock({ $0.finish(id, with: result, at: now) }) else { return }
         switch result {
         case .success:
-            finish.deferred.settle(.success(finish.job))
+            finish.deferred.completeAsOwner(.success(finish.job))
         case .failure(let error):
             reject(finish.deferred, finish.job, with: error, expected: error is CancellationError)
         }
         if let (done, saved) = finish.stopDone {
-            done.settle(.success(saved))
+            done.completeAsOwner(.success(saved))
         }
         launchJobs()
     }

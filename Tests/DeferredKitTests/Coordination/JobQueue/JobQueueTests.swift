@@ -318,4 +318,31 @@ typealias TestQueue = JobQueue<String, Int>
         do { queue.put("dropped-pending").cancel() }
         #expect(DiagnosticsSpy.unhandledErrors(atLine: #line - 1).isEmpty)
     }
+
+    @Test func usersCannotCompleteAJobsDeferredOrTheStopResult() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 1, handler: work.handle)
+        let job = queue.put("a")
+        #expect(!job.reject(Flake(number: 1)))
+        #expect(!job.isComplete)
+        let stopped = queue.stop()
+        #expect(!stopped.resolve([]))
+        work.finish("a", with: 9)
+        #expect(try job.result?.get().output == 9)
+        #expect(try stopped.result?.get().isEmpty == true)
+    }
+
+    @Test func cancellingAnAsyncJobGivesItsTasksFinalResult() async throws {
+        let gate = TestGate()
+        let queue = JobQueue<Int, Int>(width: 1) { n in
+            await gate.wait()
+            return Task.isCancelled ? -n : n
+        }
+        let job = queue.put(5)
+        await gate.waitForArrivals(1)
+        job.cancel()
+        #expect(!job.isComplete)   // its task is still ending
+        gate.open()
+        #expect(try await job.value.output == -5)
+    }
 }
