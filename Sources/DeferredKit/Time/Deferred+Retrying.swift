@@ -27,6 +27,7 @@ public struct RetriesExhaustedError: Error, CustomStringConvertible {
         self.recentErrors = recentErrors
     }
 
+    /// A one-line description for logs and debugging.
     public var description: String {
         guard let firstError else { return "RetriesExhaustedError: the backoff allowed no attempt" }
         return "RetriesExhaustedError: \(attemptCount) attempt(s) failed; the first with \(firstError)"

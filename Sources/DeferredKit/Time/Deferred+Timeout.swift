@@ -20,6 +20,7 @@ public struct DeferredTimeoutError: Error, Equatable, CustomStringConvertible {
         self.site = site
     }
 
+    /// A one-line description for logs and debugging.
     public var description: String { "DeferredTimeoutError: no result within \(duration) (timeout set at \(site))" }
 }
 

@@ -52,6 +52,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
         /// The handler's value, if the job succeeded.
         public var output: Output? { try? result?.get() }
 
+        /// A one-line description for logs and debugging.
         public var description: String {
             "Job #\(id)(\(argument), priority \(priority), queued at \(queuedAt)"
                 + (launchedAt.map { ", launched at \($0)" } ?? "") + (stoppedAt.map { ", stopped at \($0)" } ?? "") + ")"

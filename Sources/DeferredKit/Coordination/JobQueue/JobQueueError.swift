@@ -36,6 +36,7 @@ public struct JobQueueError: Error, CustomStringConvertible {
         job as? JobQueue<Argument, Output>.Job
     }
 
+    /// A one-line description for logs and debugging.
     public var description: String { "JobQueueError(\(job): \(underlyingError))" }
 }
 
@@ -51,5 +52,6 @@ public struct JobQueueStoppedError: Error, Equatable, CustomStringConvertible {
     /// The error.
     public init() {}
 
+    /// A one-line description for logs and debugging.
     public var description: String { "JobQueueStoppedError: the job queue was stopped before the job started" }
 }
