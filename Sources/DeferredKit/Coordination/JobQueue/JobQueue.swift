@@ -67,6 +67,9 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     private let stopwatch: Stopwatch
     private let nextID = Atomic<Int>(0)
     private let state: LockedState<Machine>
+    /// The canceller of every job's Deferred: one closure for the queue, not one per job.
+    private let jobCanceller: @Sendable (Deferred<Job>) -> Void
+    private let cancelTarget: JobCancelTarget<Argument, Output>
 
     // MARK: Creating
 
@@ -84,6 +87,10 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
         self.handler = handler
         stopwatch = Stopwatch(clock: clock)
         state = LockedState(Machine(width: width))
+        let target = JobCancelTarget<Argument, Output>()
+        cancelTarget = target
+        jobCanceller = { job in target.cancel(job) }
+        target.queue.withLock { $0.queue = self }
     }
 
     /// A queue that runs the async `handler` on each argument, at most `width` at a time. Cancelling an
@@ -117,13 +124,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
         let now = stopwatch.elapsed
         let id = nextID.add(1, ordering: .relaxed).newValue
         // Owned; after a cancellation the queue completes it (from the work's final result, or at once).
-        let deferred = Deferred<Job>(owned: CallSite(file, line), completesAfterCancel: true, canceller: { [weak self] job in
-            guard let self else {
-                job.completeAsOwner(.failure(CancellationError()))
-                return
-            }
-            _ = cancel(jobID: id)
-        })
+        let deferred = Deferred<Job>(owned: CallSite(file, line), completesAfterCancel: true, canceller: jobCanceller)
         let job = Job(id: id, argument: argument, priority: priority, queuedAt: now)
         switch state.withLock({ $0.put(job, deferred: deferred) }) {
         case .queued:
@@ -264,6 +265,12 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
         if expected { deferred.markErrorHandled() }
     }
 
+    /// The canceller of a job's Deferred.
+    fileprivate func cancel(_ deferred: Deferred<Job>) {
+        guard let id = state.withLock({ $0.jobID(of: deferred.dependentID) }) else { return }
+        _ = cancel(jobID: id)
+    }
+
     private func cancel(jobID id: Int) -> Bool {
         let now = stopwatch.elapsed
         switch state.withLock({ $0.cancel(id, at: now) }) {
@@ -329,5 +336,25 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
             done.completeAsOwner(.success(saved))
         }
         launchJobs()
+    }
+}
+
+// MARK: - JobCancelTarget
+
+/// What the one canceller of a queue's job Deferreds calls: the queue, held weakly. A job Deferred
+/// cancelled after its queue is gone is rejected with `CancellationError`.
+private final class JobCancelTarget<Argument: Sendable, Output: Sendable>: Sendable {
+    struct Reference: Sendable {
+        weak var queue: JobQueue<Argument, Output>?
+    }
+
+    let queue = LockedState(Reference())
+
+    func cancel(_ job: Deferred<JobQueue<Argument, Output>.Job>) {
+        guard let queue = queue.withLock({ $0.queue }) else {
+            job.completeAsOwner(.failure(CancellationError()))
+            return
+        }
+        queue.cancel(job)
     }
 }

@@ -32,6 +32,8 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     private var pending: [Int: Entry] = [:]
     private var heap = JobHeap()
     private var underway: [Int: Entry] = [:]
+    /// The job id of each job Deferred (by its `dependentID`) while the job is pending or underway.
+    private var idsByDeferred: [UInt: Int] = [:]
     private var nextSequence: UInt64 = 0
     private var launchCount: UInt64 = 0
     /// A launch loop is running (on some thread); it will see every slot that frees up.
@@ -71,6 +73,7 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
         }
         nextSequence += 1
         pending[job.id] = Entry(job: job, deferred: deferred)
+        idsByDeferred[deferred.dependentID] = job.id
         heap.push(JobHeap.Entry(priority: job.priority, sequence: nextSequence, id: job.id))
         return .queued
     }
@@ -131,6 +134,9 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
 
     // MARK: Cancelling
 
+    /// The id of the job whose Deferred is `dependent`, if it is pending or underway.
+    func jobID(of dependent: UInt) -> Int? { idsByDeferred[dependent] }
+
     enum CancelAction {
         /// The job has ended already (or never existed).
         case none
@@ -146,6 +152,7 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     mutating func cancel(_ id: Int, at now: Duration) -> CancelAction {
         if var entry = pending.removeValue(forKey: id) {
             heap.remove(id)
+            idsByDeferred[entry.deferred.dependentID] = nil
             entry.job.stoppedAt = now
             entry.job.result = .failure(CancellationError())
             return .rejectPending(entry.deferred, entry.job)
@@ -192,6 +199,7 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     /// Job `id`'s work ended at `now` with `result`: the slot frees. `nil` if it had ended already.
     mutating func finish(_ id: Int, with result: Result<Output, any Error>, at now: Duration) -> Finish? {
         guard var entry = underway.removeValue(forKey: id) else { return nil }
+        idsByDeferred[entry.deferred.dependentID] = nil
         entry.job.stoppedAt = now
         entry.job.result = result
         var stopDone: (Deferred<[Job]>, [Job])?
@@ -217,6 +225,7 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
         var taken: [(Deferred<Job>, Job)] = []
         for next in heap.removeAll() {
             var entry = pending.removeValue(forKey: next.id)!
+            idsByDeferred[entry.deferred.dependentID] = nil
             entry.job.stoppedAt = now
             taken.append((entry.deferred, entry.job))
         }
