@@ -89,6 +89,74 @@ extension Deferred {
     }
 }
 
+// MARK: - Retrying until a deadline
+
+extension Deferred {
+    /// Calls `operation` until it succeeds, as `retrying(backoff:shouldRetry:tolerance:clock:_:)` does,
+    /// but starts no try after `deadline` on `clock`: when the next delay would end after it, the result
+    /// is rejected with `RetriesExhaustedError`. A try that is running at the deadline is not cut short
+    /// (add `timeout(at:)` for that).
+    ///
+    /// ```swift
+    /// let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+    /// let page = Deferred.retrying(until: deadline) { fetch(url) }
+    /// ```
+    public static func retrying<Delays: Sequence<Duration>, C: Clock<Duration>>(
+        backoff: Delays = DeferredBackoff.exponential(), until deadline: C.Instant,
+        shouldRetry: @escaping @Sendable (any Error, Int) -> Bool = { error, _ in !(error is CancellationError) },
+        tolerance: Duration? = nil, clock: C = ContinuousClock(),
+        file: StaticString = #fileID, line: UInt = #line,
+        _ operation: @escaping @Sendable () -> Deferred<Value>
+    ) -> Deferred<Value> {
+        retrying(
+            backoff: DelaysUntilDeadline(base: backoff, deadline: deadline, clock: clock), shouldRetry: shouldRetry,
+            tolerance: tolerance, clock: clock, file: file, line: line, operation)
+    }
+
+    /// Runs the async `operation` until it succeeds, starting no try after `deadline`; see
+    /// `retrying(backoff:until:shouldRetry:tolerance:clock:_:)`.
+    ///
+    /// ```swift
+    /// let user = Deferred.retrying(until: deadline) { try await api.user(id) }
+    /// ```
+    public static func retrying<Delays: Sequence<Duration>, C: Clock<Duration>>(
+        backoff: Delays = DeferredBackoff.exponential(), until deadline: C.Instant,
+        shouldRetry: @escaping @Sendable (any Error, Int) -> Bool = { error, _ in !(error is CancellationError) },
+        tolerance: Duration? = nil, clock: C = ContinuousClock(),
+        file: StaticString = #fileID, line: UInt = #line,
+        _ operation: @escaping @Sendable () async throws -> Value
+    ) -> Deferred<Value> {
+        retrying(
+            backoff: DelaysUntilDeadline(base: backoff, deadline: deadline, clock: clock), shouldRetry: shouldRetry,
+            tolerance: tolerance, clock: clock, file: file, line: line, operation)
+    }
+}
+
+/// The delays of `base` while the try they lead to would start by `deadline` on `clock` (the clock is
+/// read when each delay is taken, that is after the previous try failed).
+struct DelaysUntilDeadline<Base: Sequence<Duration>, C: Clock<Duration>>: Sequence {
+    let base: Base
+    let deadline: C.Instant
+    let clock: C
+
+    struct Iterator: IteratorProtocol {
+        var base: Base.Iterator
+        let deadline: C.Instant
+        let clock: C
+        var ended = false
+
+        mutating func next() -> Duration? {
+            guard !ended, let delay = base.next(), clock.now.advanced(by: delay) <= deadline else {
+                ended = true
+                return nil
+            }
+            return delay
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(base: base.makeIterator(), deadline: deadline, clock: clock) }
+}
+
 // MARK: - RetryRun
 
 /// The state of one `retrying` call. Tries never overlap: each starts after the previous one failed.

@@ -24,3 +24,23 @@ public func withRetry<Value: Sendable, Delays: Sequence<Duration>>(
         operation
     ).value
 }
+
+/// Runs `operation` until it succeeds, starting no try after `deadline` on `clock`, and returns its
+/// value; see `Deferred.retrying(backoff:until:shouldRetry:tolerance:clock:_:)`.
+///
+/// ```swift
+/// let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+/// let user = try await withRetry(until: deadline) { try await api.user(id) }
+/// ```
+public func withRetry<Value: Sendable, Delays: Sequence<Duration>, C: Clock<Duration>>(
+    backoff: Delays = DeferredBackoff.exponential(), until deadline: C.Instant,
+    shouldRetry: @escaping @Sendable (any Error, Int) -> Bool = { error, _ in !(error is CancellationError) },
+    tolerance: Duration? = nil, clock: C = ContinuousClock(),
+    file: StaticString = #fileID, line: UInt = #line,
+    operation: @escaping @Sendable () async throws -> Value
+) async throws -> Value {
+    try await Deferred<Value>.retrying(
+        backoff: backoff, until: deadline, shouldRetry: shouldRetry, tolerance: tolerance, clock: clock,
+        file: file, line: line, operation
+    ).value
+}

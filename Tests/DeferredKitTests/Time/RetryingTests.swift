@@ -241,4 +241,27 @@ extension BackoffTests {
         shared.resolve(5)
         #expect(try other.result?.get() == 5)
     }
+
+    @Test func retryingUntilADeadlineStartsNoTryAfterIt() throws {
+        let clock = ManualClock()
+        let flaky = Flaky(failures: 100, clock: clock)
+        let deadline = clock.now.advanced(by: .milliseconds(2500))
+        let result = Deferred<Int>.retrying(
+            backoff: [.zero, .seconds(1), .seconds(1), .seconds(1), .seconds(1)], until: deadline, clock: clock
+        ) { flaky.call() }
+        clock.advance(by: .seconds(10))
+        #expect(flaky.calls.all == [.zero, .seconds(1), .seconds(2)])
+        #expect((result.result?.failureValue as? RetriesExhaustedError)?.attemptCount == 3)
+    }
+
+    @Test func withRetryUntilADeadlineReturnsTheValue() async throws {
+        let clock = ManualClock()
+        let calls = TimeLog<Int>()
+        let value = try await withRetry(backoff: [.zero, .zero], until: clock.now, clock: clock) { () async throws -> Int in
+            calls.append(1)
+            if calls.count < 2 { throw Flake(number: 1) }
+            return 8
+        }
+        #expect(value == 8)
+    }
 }
