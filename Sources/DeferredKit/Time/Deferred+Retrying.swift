@@ -76,6 +76,7 @@ extension Deferred {
     /// ```swift
     /// let user = Deferred.retrying(backoff: [.zero, .seconds(1)]) { try await api.user(id) }
     /// ```
+    @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)
     public static func retrying<Delays: Sequence<Duration>>(
         backoff: Delays = DeferredBackoff.exponential(),
         shouldRetry: @escaping @Sendable (any Error, Int) -> Bool = { error, _ in !(error is CancellationError) },
@@ -119,6 +120,7 @@ extension Deferred {
     /// ```swift
     /// let user = Deferred.retrying(until: deadline) { try await api.user(id) }
     /// ```
+    @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)
     public static func retrying<Delays: Sequence<Duration>, C: Clock<Duration>>(
         backoff: Delays = DeferredBackoff.exponential(), until deadline: C.Instant,
         shouldRetry: @escaping @Sendable (any Error, Int) -> Bool = { error, _ in !(error is CancellationError) },

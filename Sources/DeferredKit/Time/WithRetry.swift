@@ -12,6 +12,7 @@
 /// ```swift
 /// let user = try await withRetry(backoff: DeferredBackoff.exponential(count: 5)) { try await api.user(id) }
 /// ```
+@available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)
 public func withRetry<Value: Sendable, Delays: Sequence<Duration>>(
     backoff: Delays = DeferredBackoff.exponential(),
     shouldRetry: @escaping @Sendable (any Error, Int) -> Bool = { error, _ in !(error is CancellationError) },
@@ -32,6 +33,7 @@ public func withRetry<Value: Sendable, Delays: Sequence<Duration>>(
 /// let deadline = ContinuousClock.now.advanced(by: .seconds(30))
 /// let user = try await withRetry(until: deadline) { try await api.user(id) }
 /// ```
+@available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)
 public func withRetry<Value: Sendable, Delays: Sequence<Duration>, C: Clock<Duration>>(
     backoff: Delays = DeferredBackoff.exponential(), until deadline: C.Instant,
     shouldRetry: @escaping @Sendable (any Error, Int) -> Bool = { error, _ in !(error is CancellationError) },

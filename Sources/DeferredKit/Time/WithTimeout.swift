@@ -14,6 +14,7 @@
 /// ```
 ///
 /// - Parameter tolerance: how late the timer may fire, as for `Clock.sleep(for:tolerance:)`.
+@available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)
 public func withTimeout<Value: Sendable>(
     _ duration: Duration, tolerance: Duration? = nil, clock: some Clock<Duration> = ContinuousClock(),
     file: StaticString = #fileID, line: UInt = #line,
@@ -31,6 +32,7 @@ public func withTimeout<Value: Sendable>(
 /// let deadline = ContinuousClock.now.advanced(by: .seconds(30))
 /// let user = try await withTimeout(at: deadline) { try await api.user(id) }
 /// ```
+@available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)
 public func withTimeout<Value: Sendable, C: Clock<Duration>>(
     at deadline: C.Instant, tolerance: Duration? = nil, clock: C = ContinuousClock(),
     file: StaticString = #fileID, line: UInt = #line,

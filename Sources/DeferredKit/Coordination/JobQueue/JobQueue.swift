@@ -99,6 +99,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     /// ```swift
     /// let uploads = JobQueue(width: 2) { (file: URL) in try await upload(file) }
     /// ```
+    @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)
     public convenience init(
         width: Int, clock: some Clock<Duration> = ContinuousClock(),
         handler: @escaping @Sendable (Argument) async throws -> Output
