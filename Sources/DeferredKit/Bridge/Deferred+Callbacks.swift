@@ -13,7 +13,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ start: (@escaping @Sendable (Result<Value, any Error>) -> Void) -> Void
     ) -> Deferred<Value> {
-        let handler = CallbackHandler<Value>(site: CallSite(file, line))
+        let handler = CallbackHandler<Value>(site: DeferredCallSite(file, line))
         start { result in handler.complete(result) }
         return handler.deferred
     }
@@ -30,7 +30,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ start: (@escaping @Sendable (Value?, (any Error)?) -> Void) -> Void
     ) -> Deferred<Value> {
-        let handler = CallbackHandler<Value>(site: CallSite(file, line))
+        let handler = CallbackHandler<Value>(site: DeferredCallSite(file, line))
         start { value, error in
             if let error {
                 handler.complete(.failure(error))
@@ -69,7 +69,7 @@ extension Deferred {
         _ start: (@escaping @Sendable (Result<Value, any Error>) -> Void) -> @Sendable () -> Void
     ) -> Deferred<Value> {
         let abort = LockedState<(@Sendable () -> Void)?>(nil)
-        let handler = CallbackHandler<Value>(site: CallSite(file, line)) { _ in
+        let handler = CallbackHandler<Value>(site: DeferredCallSite(file, line)) { _ in
             let action = abort.withLock { $0.take() }
             action?()
         }
@@ -95,7 +95,7 @@ extension Deferred where Value == Void {
         file: StaticString = #fileID, line: UInt = #line,
         _ start: (@escaping @Sendable ((any Error)?) -> Void) -> Void
     ) -> Deferred<Void> {
-        let handler = CallbackHandler<Void>(site: CallSite(file, line))
+        let handler = CallbackHandler<Void>(site: DeferredCallSite(file, line))
         start { error in handler.complete(error.map { .failure($0) } ?? .success(())) }
         return handler.deferred
     }
@@ -111,7 +111,7 @@ final class CallbackHandler<Value: Sendable>: Sendable {
     @usableFromInline let deferred: Deferred<Value>
 
     @usableFromInline
-    init(site: CallSite, canceller: (@Sendable (Deferred<Value>) -> Void)? = nil) {
+    init(site: DeferredCallSite, canceller: (@Sendable (Deferred<Value>) -> Void)? = nil) {
         deferred = Deferred(owned: site, canceller: canceller)
     }
 
@@ -135,7 +135,7 @@ final class CallbackHandler<Value: Sendable>: Sendable {
 /// ```
 public struct MissingCallbackResultError: Error, CustomStringConvertible {
     /// Where the Deferred was created with `fromCallback`.
-    public let site: CallSite
+    public let site: DeferredCallSite
     public var description: String {
         "the completion handler of the Deferred created at \(site) was called with neither a value nor an error"
     }

@@ -35,7 +35,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         @_inheritActorContext(always) _ body: sending @escaping @isolated(any) () async throws -> Value
     ) {
-        self.init(owned: CallSite(file, line))
+        self.init(owned: DeferredCallSite(file, line))
         flags.insert(.awaitsProducer)
         let task = Task.immediate(priority: priority) { [self] in
             _ = isolation  // isolates this closure to the caller, so the body starts without a hop
@@ -62,7 +62,7 @@ extension Deferred {
     /// let d = Deferred(Task { try await download(url) })
     /// ```
     public convenience init(_ task: Task<Value, any Error>, file: StaticString = #fileID, line: UInt = #line) {
-        self.init(owned: CallSite(file, line))
+        self.init(owned: DeferredCallSite(file, line))
         flags.insert(.awaitsProducer)
         rare = DeferredRareParts(cancelAction: .producer { task.cancel() })
         Task.immediate { [self] in
@@ -77,7 +77,7 @@ extension Deferred {
     /// let count = Deferred(Task { await index.count() })
     /// ```
     public convenience init(_ task: Task<Value, Never>, file: StaticString = #fileID, line: UInt = #line) {
-        self.init(owned: CallSite(file, line))
+        self.init(owned: DeferredCallSite(file, line))
         flags.insert(.awaitsProducer)
         rare = DeferredRareParts(cancelAction: .producer { task.cancel() })
         Task.immediate { [self] in

@@ -104,7 +104,7 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
     /// pending input, and it then completes from their final results (never rejected by the cancel itself).
     @inlinable
     func makeOutput(file: StaticString, line: UInt) -> Deferred<Output> {
-        Deferred<Output>(owned: CallSite(file, line), completesAfterCancel: true) { [self] output in
+        Deferred<Output>(owned: DeferredCallSite(file, line), completesAfterCancel: true) { [self] output in
             withdrawPending(output)
         }
     }

@@ -5,7 +5,7 @@ extension Deferred {
     /// it can answer at once (a buffered element, a present key, an empty pool). Like every Deferred the
     /// library hands out, user code cannot complete it.
     @inlinable
-    static func owned(completedWith result: Result<Value, any Error>, at site: CallSite) -> Deferred<Value> {
+    static func owned(completedWith result: Result<Value, any Error>, at site: DeferredCallSite) -> Deferred<Value> {
         let deferred = Deferred<Value>(owned: site)
         deferred.completeAsOwner(result)
         return deferred

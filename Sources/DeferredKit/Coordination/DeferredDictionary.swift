@@ -77,12 +77,12 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
         let outcome = state.withLock { state -> Lookup in
             if let value = state.storage[key] { return .present(value) }
             let ticket = state.waiters[key, default: WaiterQueue()].nextTicket
-            let waiter = Deferred<Value>(owned: CallSite(file, line)) { [weak self] me in self?.withdraw(me, key, ticket) }
+            let waiter = Deferred<Value>(owned: DeferredCallSite(file, line)) { [weak self] me in self?.withdraw(me, key, ticket) }
             state.waiters[key, default: WaiterQueue()].append(waiter)
             return .waiting(waiter)
         }
         switch outcome {
-        case .present(let value): return .owned(completedWith: .success(value), at: CallSite(file, line))
+        case .present(let value): return .owned(completedWith: .success(value), at: DeferredCallSite(file, line))
         case .waiting(let waiter): return waiter
         }
     }

@@ -31,7 +31,7 @@ public final class DeferredLock: Sendable {
     /// let lock = DeferredLock()
     /// ```
     public init(file: StaticString = #fileID, line: UInt = #line) {
-        gate = TokenGate(limit: 1, owner: "DeferredLock", site: CallSite(file, line))
+        gate = TokenGate(limit: 1, owner: "DeferredLock", site: DeferredCallSite(file, line))
     }
 
     // MARK: Acquiring and releasing

@@ -70,7 +70,7 @@ public final class DeferredMemoizer<Key: Hashable & Sendable, Value: Sendable>: 
     public func callAsFunction(_ key: Key, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Value> {
         let (shared, isNew) = cache.withLock { cache -> (Deferred<Value>, Bool) in
             if let entry = cache[key] { return (entry, false) }
-            let proxy = Deferred<Value>(owned: CallSite(file, line))
+            let proxy = Deferred<Value>(owned: DeferredCallSite(file, line))
             cache[key] = proxy
             return (proxy, true)
         }

@@ -82,7 +82,7 @@ public final class DeferredPool: Sendable {
     /// pool.whenEmpty().whenComplete { _ in print("all done") }
     /// ```
     public func whenEmpty(file: StaticString = #fileID, line: UInt = #line) -> Deferred<Void> {
-        notification(completingIfEmptyNow: true, site: CallSite(file, line))
+        notification(completingIfEmptyNow: true, site: DeferredCallSite(file, line))
     }
 
     /// A Deferred that completes (with `()`) the next time the pool becomes empty, when a tracked Deferred
@@ -95,7 +95,7 @@ public final class DeferredPool: Sendable {
     /// startBatch(into: pool)   // `drained` completes when the whole batch has
     /// ```
     public func whenNextEmptied(file: StaticString = #fileID, line: UInt = #line) -> Deferred<Void> {
-        notification(completingIfEmptyNow: false, site: CallSite(file, line))
+        notification(completingIfEmptyNow: false, site: DeferredCallSite(file, line))
     }
 
     /// The async form of `whenEmpty()`: returns when the pool is empty.
@@ -109,7 +109,7 @@ public final class DeferredPool: Sendable {
         try await whenEmpty(file: file, line: line).value
     }
 
-    func notification(completingIfEmptyNow: Bool, site: CallSite) -> Deferred<Void> {
+    func notification(completingIfEmptyNow: Bool, site: DeferredCallSite) -> Deferred<Void> {
         let waiter = state.withLock { state -> Deferred<Void>? in
             if completingIfEmptyNow, state.members.isEmpty { return nil }
             let ticket = state.waiters.nextTicket

@@ -61,7 +61,7 @@ public final class DeferredQueue<Element: Sendable>: Sendable {
         self.capacity = capacity
         self.maxPendingGets = maxPendingGets
         state = LockedState(DeferredQueueStateMachine(capacity: capacity, maxPendingGets: maxPendingGets))
-        accepted = .owned(completedWith: .success(()), at: CallSite(file, line))
+        accepted = .owned(completedWith: .success(()), at: DeferredCallSite(file, line))
     }
 
     // MARK: Putting
@@ -93,7 +93,7 @@ public final class DeferredQueue<Element: Sendable>: Sendable {
                 let putter = machine.waitForSpace(element) { ticket in
                     // The put settles its own cancellation: withdrawn with its element, or, when a get
                     // admitted it first, confirmed by that get.
-                    Deferred<Void>(owned: CallSite(file, line), completesAfterCancel: true) { [weak self] putter in
+                    Deferred<Void>(owned: DeferredCallSite(file, line), completesAfterCancel: true) { [weak self] putter in
                         guard let self else { putter.completeAsOwner(.failure(CancellationError())); return }
                         self.withdrawPutter(ticket: ticket)
                     }
@@ -110,7 +110,7 @@ public final class DeferredQueue<Element: Sendable>: Sendable {
         case .waiting(let putter):
             return putter
         case .finished:
-            return .owned(completedWith: .failure(DeferredQueueFinishedError()), at: CallSite(file, line))
+            return .owned(completedWith: .failure(DeferredQueueFinishedError()), at: DeferredCallSite(file, line))
         }
     }
 
@@ -173,17 +173,17 @@ public final class DeferredQueue<Element: Sendable>: Sendable {
     ) throws(DeferredQueueUnderflowError) -> Deferred<Element> {
         let action = state.withLock { machine in
             machine.get { ticket in
-                Deferred<Element>(owned: CallSite(file, line)) { [weak self] _ in self?.withdrawGetter(ticket: ticket) }
+                Deferred<Element>(owned: DeferredCallSite(file, line)) { [weak self] _ in self?.withdrawGetter(ticket: ticket) }
             }
         }
         switch action {
         case .element(let element, let admitted):
             admitted?.completeAsOwner(.success(()))
-            return .owned(completedWith: .success(element), at: CallSite(file, line))
+            return .owned(completedWith: .success(element), at: DeferredCallSite(file, line))
         case .wait(let getter):
             return getter
         case .finished:
-            return .owned(completedWith: .failure(DeferredQueueFinishedError()), at: CallSite(file, line))
+            return .owned(completedWith: .failure(DeferredQueueFinishedError()), at: DeferredCallSite(file, line))
         case .tooManyGets(let limit):
             throw DeferredQueueUnderflowError(maxPendingGets: limit)
         }

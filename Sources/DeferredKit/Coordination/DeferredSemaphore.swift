@@ -26,7 +26,7 @@ public final class DeferredSemaphore: Sendable {
     /// ```
     public init(tokens: Int, file: StaticString = #fileID, line: UInt = #line) {
         precondition(tokens >= 1, "DeferredSemaphore(tokens:) needs at least 1 token (got \(tokens))")
-        gate = TokenGate(limit: tokens, owner: "DeferredSemaphore", site: CallSite(file, line))
+        gate = TokenGate(limit: tokens, owner: "DeferredSemaphore", site: DeferredCallSite(file, line))
     }
 
     // MARK: State

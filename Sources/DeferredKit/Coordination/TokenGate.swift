@@ -21,7 +21,7 @@ final class TokenGate: Sendable {
     /// one Deferred for the whole process, whose reference count every acquire of every lock contended).
     let granted: Deferred<Void>
 
-    init(limit: Int, owner: StaticString, site: CallSite) {
+    init(limit: Int, owner: StaticString, site: DeferredCallSite) {
         self.limit = limit
         self.owner = owner
         state = LockedState(TokenGateStateMachine(limit: limit))
@@ -33,7 +33,7 @@ final class TokenGate: Sendable {
     func acquire(file: StaticString, line: UInt) -> Deferred<Void> {
         let waiter = state.withLock { machine in
             machine.acquire { ticket in
-                Deferred<Void>(owned: CallSite(file, line)) { [weak self] _ in self?.withdraw(ticket: ticket) }
+                Deferred<Void>(owned: DeferredCallSite(file, line)) { [weak self] _ in self?.withdraw(ticket: ticket) }
             }
         }
         return waiter ?? granted

@@ -19,7 +19,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ transform: @escaping @Sendable (Value) throws -> U
     ) -> Deferred<U> {
-        let derived = MapLink<Value, U>(from: self, site: CallSite(file, line), transform: transform)
+        let derived = MapLink<Value, U>(from: self, site: DeferredCallSite(file, line), transform: transform)
         addObserver(.link(derived, { MapLink<Value, U>.receive($0, $1) }))
         return derived
     }
@@ -37,7 +37,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ transform: @escaping @Sendable (Value) throws -> Deferred<U>
     ) -> Deferred<U> {
-        let derived = FlatMapLink<Value, U>(from: self, site: CallSite(file, line), transform: transform)
+        let derived = FlatMapLink<Value, U>(from: self, site: DeferredCallSite(file, line), transform: transform)
         addObserver(.link(derived, { FlatMapLink<Value, U>.receive($0, $1) }))
         return derived
     }
@@ -54,7 +54,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ transform: @escaping @Sendable (any Error) throws -> Value
     ) -> Deferred<Value> {
-        let derived = Deferred<Value>(derivedFrom: self, site: CallSite(file, line))
+        let derived = Deferred<Value>(derivedFrom: self, site: DeferredCallSite(file, line))
         addDependent(derived.dependentID) { result in
             switch result {
             case .success:
@@ -81,7 +81,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ transform: @escaping @Sendable (any Error) throws -> Deferred<Value>
     ) -> Deferred<Value> {
-        let derived = Deferred<Value>(derivedFrom: self, site: CallSite(file, line))
+        let derived = Deferred<Value>(derivedFrom: self, site: DeferredCallSite(file, line))
         addDependent(derived.dependentID) { result in
             switch result {
             case .success:
@@ -107,7 +107,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ transform: @escaping @Sendable (any Error) -> any Error
     ) -> Deferred<Value> {
-        let derived = Deferred<Value>(derivedFrom: self, site: CallSite(file, line))
+        let derived = Deferred<Value>(derivedFrom: self, site: DeferredCallSite(file, line))
         addDependent(derived.dependentID) { result in
             switch result {
             case .success:
@@ -129,7 +129,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ observer: @escaping @Sendable (Result<Value, any Error>) -> Void
     ) -> Deferred<Value> {
-        let derived = Deferred<Value>(derivedFrom: self, site: CallSite(file, line))
+        let derived = Deferred<Value>(derivedFrom: self, site: DeferredCallSite(file, line))
         addDependent(derived.dependentID) { result in
             observer(result)
             derived.settle(result)

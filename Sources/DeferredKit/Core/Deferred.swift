@@ -32,7 +32,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
     @exclusivity(unchecked) @usableFromInline final var upstream: DeferredUpstream
     /// The cancel action, the event channel and the observer index, for the few Deferreds that have them.
     @exclusivity(unchecked) @usableFromInline final var rare: DeferredRareParts?
-    @usableFromInline final let creationSite: CallSite
+    @usableFromInline final let creationSite: DeferredCallSite
 
     // MARK: Creating
 
@@ -50,7 +50,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
         observers = ObserverList()
         upstream = .none
         rare = nil
-        creationSite = CallSite(file, line)
+        creationSite = DeferredCallSite(file, line)
     }
 
     /// Creates a pending Deferred whose `cancel()` runs `canceller` once, first.
@@ -77,7 +77,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
         rare = DeferredRareParts(cancelAction: .canceller { object in
             canceller(unsafeDowncast(object, to: Deferred<Value>.self))
         })
-        creationSite = CallSite(file, line)
+        creationSite = DeferredCallSite(file, line)
     }
 
     /// A pending Deferred that only the library completes (with `completeAsOwner`), with an optional
@@ -89,7 +89,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
     /// with `CancellationError`.
     @inlinable
     init(
-        owned site: CallSite, completesAfterCancel: Bool = false,
+        owned site: DeferredCallSite, completesAfterCancel: Bool = false,
         canceller: (@Sendable (Deferred<Value>) -> Void)? = nil
     ) {
         flags = completesAfterCancel ? [.libraryOwned, .awaitsProducer] : .libraryOwned
@@ -109,7 +109,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
 
     /// A Deferred that is complete from the start.
     @inlinable
-    init(completedWith result: Result<Value, any Error>, site: CallSite) {
+    init(completedWith result: Result<Value, any Error>, site: DeferredCallSite) {
         flags = []
         dependentCount = 0
         resultWords = (0, 0, 0)
@@ -125,7 +125,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
 
     /// A pending Deferred derived from `source` (by `map`, `flatMap`, a combinator, …).
     @inlinable
-    init(derivedFrom source: any CancelNode, site: CallSite) {
+    init(derivedFrom source: any CancelNode, site: DeferredCallSite) {
         flags = .libraryOwned
         dependentCount = 0
         resultWords = (0, 0, 0)
@@ -142,7 +142,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
     /// ```
     @inlinable
     public static func resolved(_ value: Value, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Value> {
-        Deferred(completedWith: .success(value), site: CallSite(file, line))
+        Deferred(completedWith: .success(value), site: DeferredCallSite(file, line))
     }
 
     /// A Deferred that is already rejected with `error`.
@@ -152,7 +152,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
     /// ```
     @inlinable
     public static func rejected(_ error: any Error, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Value> {
-        Deferred(completedWith: .failure(error), site: CallSite(file, line))
+        Deferred(completedWith: .failure(error), site: DeferredCallSite(file, line))
     }
 
     deinit {
@@ -191,7 +191,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
     @inlinable
     @discardableResult
     final public func resolve(_ value: Value, file: StaticString = #fileID, line: UInt = #line) -> Bool {
-        complete(.success(value), at: CallSite(file, line), asOwner: false)
+        complete(.success(value), at: DeferredCallSite(file, line), asOwner: false)
     }
 
     /// Completes the Deferred with `error` and runs its observers before returning.
@@ -204,7 +204,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
     @inlinable
     @discardableResult
     final public func reject(_ error: any Error, file: StaticString = #fileID, line: UInt = #line) -> Bool {
-        complete(.failure(error), at: CallSite(file, line), asOwner: false)
+        complete(.failure(error), at: DeferredCallSite(file, line), asOwner: false)
     }
 
     /// Completes the Deferred with `result` and runs its observers before returning.
@@ -219,7 +219,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
     final public func complete(
         with result: Result<Value, any Error>, file: StaticString = #fileID, line: UInt = #line
     ) -> Bool {
-        complete(result, at: CallSite(file, line), asOwner: false)
+        complete(result, at: DeferredCallSite(file, line), asOwner: false)
     }
 
     /// Completes a library-owned Deferred (or any other) on the library's behalf: returns whether this
@@ -232,7 +232,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
 
     @inlinable
     final func complete(
-        _ result: Result<Value, any Error>, at site: CallSite, reportingTwice: Bool = true, asOwner: Bool = true
+        _ result: Result<Value, any Error>, at site: DeferredCallSite, reportingTwice: Bool = true, asOwner: Bool = true
     ) -> Bool {
         // When no observers run on this thread, the observers are taken in this same lock hold and run at
         // once; otherwise the firing loop queues this Deferred behind the observers that are running.
@@ -392,7 +392,7 @@ extension Deferred {
         case completedWithObservers
         case completed
         case ignored
-        case twice(first: CallSite?)
+        case twice(first: DeferredCallSite?)
         case notOwner
     }
 

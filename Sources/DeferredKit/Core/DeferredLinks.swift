@@ -17,7 +17,7 @@ final class MapLink<Input: Sendable, Value: Sendable>: Deferred<Value>, @uncheck
     @exclusivity(unchecked) @usableFromInline var transform: (@Sendable (Input) throws -> Value)?
 
     @inlinable
-    init(from source: Deferred<Input>, site: CallSite, transform: @escaping @Sendable (Input) throws -> Value) {
+    init(from source: Deferred<Input>, site: DeferredCallSite, transform: @escaping @Sendable (Input) throws -> Value) {
         self.transform = transform
         super.init(derivedFrom: source, site: site)
     }
@@ -47,7 +47,7 @@ final class FlatMapLink<Input: Sendable, Value: Sendable>: Deferred<Value>, @unc
 
     @inlinable
     init(
-        from source: Deferred<Input>, site: CallSite,
+        from source: Deferred<Input>, site: DeferredCallSite,
         transform: @escaping @Sendable (Input) throws -> Deferred<Value>
     ) {
         self.transform = transform

@@ -13,7 +13,7 @@ enum DeferredUpstream {
     /// The Deferred this one was derived from (or, for `flatMap`, the inner one it now follows).
     case source(WeakCancelNode)
     /// Complete; where the first completion happened, for double-completion reports.
-    case completed(at: CallSite)
+    case completed(at: DeferredCallSite)
 }
 
 // MARK: - DeferredFlags

@@ -13,10 +13,10 @@
 /// ```
 public struct DeferredAbandonedError: Error, Hashable, CustomStringConvertible {
     /// Where the abandoned Deferred was created.
-    public let creationSite: CallSite
+    public let creationSite: DeferredCallSite
 
     /// Creates the error for a Deferred created at `creationSite`.
-    public init(createdAt creationSite: CallSite) {
+    public init(createdAt creationSite: DeferredCallSite) {
         self.creationSite = creationSite
     }
 

@@ -38,14 +38,14 @@ public enum DeferredDiagnostics {
         public let kind: Kind
         /// Where it went wrong: for `completedTwice` and `completedByNonOwner`, where the completion was
         /// attempted; for `unhandledError` and `abandoned`, where the Deferred was created.
-        public let site: CallSite
+        public let site: DeferredCallSite
         /// Where the Deferred concerned was created.
-        public let creationSite: CallSite
+        public let creationSite: DeferredCallSite
         /// For `completedTwice`, where the Deferred was first completed (when known); otherwise `nil`.
-        public let firstCompletionSite: CallSite?
+        public let firstCompletionSite: DeferredCallSite?
 
         /// Creates an event (for handlers that forward or replay events, and for tests).
-        public init(kind: Kind, site: CallSite, creationSite: CallSite, firstCompletionSite: CallSite? = nil) {
+        public init(kind: Kind, site: DeferredCallSite, creationSite: DeferredCallSite, firstCompletionSite: DeferredCallSite? = nil) {
             self.kind = kind
             self.site = site
             self.creationSite = creationSite
@@ -120,22 +120,22 @@ public enum DeferredDiagnostics {
     }
 
     @usableFromInline
-    static func reportCompletedTwice(at site: CallSite, firstAt first: CallSite?, createdAt creation: CallSite) {
+    static func reportCompletedTwice(at site: DeferredCallSite, firstAt first: DeferredCallSite?, createdAt creation: DeferredCallSite) {
         report(Event(kind: .completedTwice, site: site, creationSite: creation, firstCompletionSite: first))
     }
 
     @usableFromInline
-    static func reportCompletedByNonOwner(at site: CallSite, createdAt creation: CallSite) {
+    static func reportCompletedByNonOwner(at site: DeferredCallSite, createdAt creation: DeferredCallSite) {
         report(Event(kind: .completedByNonOwner, site: site, creationSite: creation))
     }
 
     @usableFromInline
-    static func reportUnhandled(_ error: any Error, createdAt site: CallSite) {
+    static func reportUnhandled(_ error: any Error, createdAt site: DeferredCallSite) {
         report(Event(kind: .unhandledError(error), site: site, creationSite: site))
     }
 
     @usableFromInline
-    static func reportAbandoned(createdAt site: CallSite) {
+    static func reportAbandoned(createdAt site: DeferredCallSite) {
         report(Event(kind: .abandoned, site: site, creationSite: site))
     }
 

@@ -42,11 +42,11 @@ public final class DeferredGroup<Value: Sendable>: Sendable {
     private let reducer = LockedState<(@Sendable ([Value]) -> Deferred<Value>)?>(nil)
 
     /// Where the group was created: named by `DeferredAbandonedError` if it is freed unfinished.
-    private let creationSite: CallSite
+    private let creationSite: DeferredCallSite
 
     /// Creates an empty group.
     public init(file: StaticString = #fileID, line: UInt = #line) {
-        creationSite = CallSite(file, line)
+        creationSite = DeferredCallSite(file, line)
     }
 
     /// A group freed before its `values()` or `reduce` output was decided (it was never finished, and no
@@ -321,6 +321,6 @@ extension Deferred {
     static func makeOwned(
         file: StaticString, line: UInt, canceller: @escaping @Sendable (Deferred<Value>) -> Void
     ) -> Deferred<Value> {
-        Deferred(owned: CallSite(file, line), completesAfterCancel: true, canceller: canceller)
+        Deferred(owned: DeferredCallSite(file, line), completesAfterCancel: true, canceller: canceller)
     }
 }

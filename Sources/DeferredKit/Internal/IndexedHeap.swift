@@ -3,7 +3,7 @@
 /// A binary min-heap of ids ordered by `Key`, indexed by id, so that an entry can be re-keyed or removed
 /// in place in O(log n). Every id has exactly one entry: nothing stale is ever left behind.
 ///
-/// Used for the pending jobs of a `JobQueue` (by priority, then put order) and for the timers of a
+/// Used for the pending jobs of a `DeferredJobQueue` (by priority, then put order) and for the timers of a
 /// clock's scheduler (by deadline, then scheduling order). Keys must be unique for the order among
 /// equal keys to be defined; both users add a sequence number.
 struct IndexedHeap<Key: Comparable & Sendable>: Sendable {

@@ -202,7 +202,7 @@ final class RetryRun<Value: Sendable, C: Clock<Duration>>: Sendable {
         self.shouldRetry = shouldRetry
         self.operation = operation
         let hook = CancelHook()
-        output = Deferred<Value>(owned: CallSite(file, line), completesAfterCancel: true, canceller: { _ in hook.run() })
+        output = Deferred<Value>(owned: DeferredCallSite(file, line), completesAfterCancel: true, canceller: { _ in hook.run() })
         // The cycle output → canceller → run → output ends when the output completes.
         hook.set { [self] in cancel() }
     }

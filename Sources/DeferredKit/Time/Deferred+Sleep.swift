@@ -17,7 +17,7 @@ extension Deferred where Value == Void {
         file: StaticString = #fileID, line: UInt = #line
     ) -> Deferred<Void> {
         let timer = LibraryTimer()
-        let sleep = Deferred<Void>(owned: CallSite(file, line), canceller: { _ in timer.cancel() })
+        let sleep = Deferred<Void>(owned: DeferredCallSite(file, line), canceller: { _ in timer.cancel() })
         timer.start(on: clock, after: delay, tolerance: tolerance) { sleep.completeAsOwner(.success(())) }
         return sleep
     }
@@ -34,7 +34,7 @@ extension Deferred where Value == Void {
         file: StaticString = #fileID, line: UInt = #line
     ) -> Deferred<Void> {
         let timer = LibraryTimer()
-        let sleep = Deferred<Void>(owned: CallSite(file, line), canceller: { _ in timer.cancel() })
+        let sleep = Deferred<Void>(owned: DeferredCallSite(file, line), canceller: { _ in timer.cancel() })
         timer.start(on: clock, at: deadline, tolerance: tolerance) { sleep.completeAsOwner(.success(())) }
         return sleep
     }

@@ -12,10 +12,10 @@ public struct DeferredTimeoutError: Error, Equatable, CustomStringConvertible {
     /// How long the source was given.
     public var duration: Duration
     /// Where `timeout` was called.
-    public var site: CallSite
+    public var site: DeferredCallSite
 
     /// An error for a source that was given `duration`, by the `timeout` call at `site`.
-    public init(duration: Duration, site: CallSite) {
+    public init(duration: Duration, site: DeferredCallSite) {
         self.duration = duration
         self.site = site
     }
@@ -53,7 +53,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line
     ) -> Deferred<Value> {
         timeout(
-            duration: delay, clock: clock, site: CallSite(file, line), file: file, line: line
+            duration: delay, clock: clock, site: DeferredCallSite(file, line), file: file, line: line
         ) { timer, fire in timer.start(on: clock, after: delay, tolerance: tolerance, fire) }
     }
 
@@ -71,13 +71,13 @@ extension Deferred {
     ) -> Deferred<Value> {
         let duration = clock.now.duration(to: deadline)
         return timeout(
-            duration: duration, clock: clock, site: CallSite(file, line), file: file, line: line
+            duration: duration, clock: clock, site: DeferredCallSite(file, line), file: file, line: line
         ) { timer, fire in timer.start(on: clock, at: deadline, tolerance: tolerance, fire) }
     }
 
     /// The timeout machinery: `start` starts `timer` with the action to run at the deadline.
     private func timeout<C: Clock>(
-        duration: Duration, clock: C, site: CallSite, file: StaticString, line: UInt,
+        duration: Duration, clock: C, site: DeferredCallSite, file: StaticString, line: UInt,
         start: (LibraryTimer, @escaping @Sendable () -> Void) -> Void
     ) -> Deferred<Value> {
         let timer = LibraryTimer()

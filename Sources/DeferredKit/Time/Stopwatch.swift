@@ -1,6 +1,6 @@
 // MARK: - Stopwatch
 
-/// The time elapsed since it was created, read on a clock: what `JobQueue` uses its clock for.
+/// The time elapsed since it was created, read on a clock: what `DeferredJobQueue` uses its clock for.
 struct Stopwatch: Sendable {
     private let read: @Sendable () -> Duration
 

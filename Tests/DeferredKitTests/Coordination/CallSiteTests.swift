@@ -5,25 +5,25 @@ extension Coordination {
     /// The Deferreds a coordination type creates name the user's call, not a line of the library, so that
     /// diagnostics point at the code that asked.
     @Suite struct CallSiteTests {
-        static func isHere(_ site: CallSite?, line: UInt, file: String = #fileID) -> Bool {
+        static func isHere(_ site: DeferredCallSite?, line: UInt, file: String = #fileID) -> Bool {
             site?.fileID == file && site?.line == line
         }
 
         // MARK: Probes into the waiting lines
 
-        static func firstWaiterSite(of lock: DeferredLock) -> CallSite? {
+        static func firstWaiterSite(of lock: DeferredLock) -> DeferredCallSite? {
             lock.gate.state.withLock { $0.waiters.slots.lazy.compactMap { $0 }.first?.creationSite }
         }
 
-        static func firstWaiterSite(of dictionary: DeferredDictionary<String, Int>, key: String) -> CallSite? {
+        static func firstWaiterSite(of dictionary: DeferredDictionary<String, Int>, key: String) -> DeferredCallSite? {
             dictionary.state.withLock { $0.waiters[key]?.slots.lazy.compactMap { $0 }.first?.creationSite }
         }
 
-        static func firstWaiterSite(of queue: DeferredQueue<Int>) -> CallSite? {
+        static func firstWaiterSite(of queue: DeferredQueue<Int>) -> DeferredCallSite? {
             queue.state.withLock { $0.getters.slots.lazy.compactMap { $0 }.first?.creationSite }
         }
 
-        static func firstWaiterSite(of pool: DeferredPool) -> CallSite? {
+        static func firstWaiterSite(of pool: DeferredPool) -> DeferredCallSite? {
             pool.state.withLock { $0.waiters.slots.lazy.compactMap { $0 }.first?.creationSite }
         }
 

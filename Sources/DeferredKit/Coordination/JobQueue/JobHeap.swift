@@ -1,6 +1,6 @@
 // MARK: - JobHeap
 
-/// The pending jobs of a `JobQueue`, by (priority, put order): an `IndexedHeap`, so that a job is moved
+/// The pending jobs of a `DeferredJobQueue`, by (priority, put order): an `IndexedHeap`, so that a job is moved
 /// (`reprioritize`) or taken out (`cancel`) in place and the heap never holds more entries than there
 /// are pending jobs.
 struct JobHeap: Sendable {

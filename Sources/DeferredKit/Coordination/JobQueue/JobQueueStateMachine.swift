@@ -1,6 +1,6 @@
 // MARK: - JobQueueStateMachine
 
-/// The state of a `JobQueue`, as a pure state machine: each transition changes the state and returns
+/// The state of a `DeferredJobQueue`, as a pure state machine: each transition changes the state and returns
 /// what the queue must then do outside its lock (call a handler, complete a Deferred, withdraw from
 /// work). It never calls user code and never reads the clock; the queue passes the time in.
 ///
@@ -8,7 +8,7 @@
 /// its work ends; only the end of its work frees its slot. A job's Deferred may complete earlier, when
 /// a cancellation withdraws the job from work that goes on for someone else.
 struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
-    typealias Job = JobQueue<Argument, Output>.Job
+    typealias Job = DeferredJobQueue<Argument, Output>.Job
 
     // MARK: State
 
@@ -59,7 +59,7 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     enum PutAction {
         /// Queued: run the launch loop.
         case queued
-        /// The queue is stopped: reject the job's Deferred with `JobQueueStoppedError`.
+        /// The queue is stopped: reject the job's Deferred with `DeferredJobQueueStoppedError`.
         case rejectStopped(Job)
     }
 
@@ -68,7 +68,7 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
         guard stopped == nil else {
             var ended = job
             ended.stoppedAt = job.queuedAt
-            ended.result = .failure(JobQueueStoppedError())
+            ended.result = .failure(DeferredJobQueueStoppedError())
             return .rejectStopped(ended)
         }
         nextSequence += 1
@@ -212,7 +212,7 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     enum StopAction {
         /// `stop()` had been called: return its Deferred.
         case alreadyStopped(Deferred<[Job]>)
-        /// Stopped now: reject every taken job with `JobQueueStoppedError`; resolve `done` with their
+        /// Stopped now: reject every taken job with `DeferredJobQueueStoppedError`; resolve `done` with their
         /// jobs now if `finishNow` (nothing underway), otherwise when the last underway job ends.
         case stopped(done: Deferred<[Job]>, taken: [(Deferred<Job>, Job)], finishNow: Bool)
     }

@@ -5,7 +5,7 @@ import Testing
 /// transitions are called outside `#expect`, which cannot take them.)
 @Suite struct JobQueueStateMachineTests {
     typealias Machine = JobQueueStateMachine<String, Int>
-    typealias Job = JobQueue<String, Int>.Job
+    typealias Job = DeferredJobQueue<String, Int>.Job
 
     private func put(_ machine: inout Machine, _ id: Int, _ argument: String, priority: Int = 0) -> Deferred<Job> {
         let deferred = Deferred<Job>()

@@ -9,14 +9,14 @@ import Testing
         let threads = 4
         let jobsPerThread = 2_500
         let outstanding = TimeLocked<[Deferred<Int>]>([])
-        let queue = JobQueue<Int, Int>(width: 4) { n in
+        let queue = DeferredJobQueue<Int, Int>(width: 4) { n in
             if n % 3 == 0 { return .resolved(n) }
             let work = Deferred<Int>()
             outstanding.withLock { $0.append(work) }
             return work
         }
         let ends = TimeLocked<[Int: Int]>([:])
-        let jobs = TimeLocked<[Deferred<JobQueue<Int, Int>.Job>]>([])
+        let jobs = TimeLocked<[Deferred<DeferredJobQueue<Int, Int>.Job>]>([])
         DispatchQueue.concurrentPerform(iterations: threads * 2) { worker in
             if worker < threads {
                 for i in 0..<jobsPerThread {

@@ -20,7 +20,7 @@ final class ManualWork: Sendable {
     func work(_ argument: String) -> Deferred<Int> { started.all.first { $0.0 == argument }!.1 }
 }
 
-typealias TestQueue = JobQueue<String, Int>
+typealias TestQueue = DeferredJobQueue<String, Int>
 
 @Suite struct JobQueueTests {
     @Test func runsAtMostWidthJobsAtOnce() throws {
@@ -101,13 +101,13 @@ typealias TestQueue = JobQueue<String, Int>
         let queue = TestQueue(width: 1, handler: work.handle)
         let job = queue.put("x")
         work.work("x").reject(Flake(number: 3))
-        let error = try #require(job.result?.failureValue as? JobQueueError)
+        let error = try #require(job.result?.failureValue as? DeferredJobQueueError)
         #expect(error.underlyingError as? Flake == Flake(number: 3))
         let failed = try #require(error.job(as: TestQueue.Job.self))
         #expect(failed.argument == "x")
         #expect(failed.result?.failureValue as? Flake == Flake(number: 3))
         #expect(error.jobID == failed.id)
-        #expect(error.job(as: JobQueue<Int, Int>.Job.self) == nil)
+        #expect(error.job(as: DeferredJobQueue<Int, Int>.Job.self) == nil)
     }
 
     @Test func cancellingAPendingJobRemovesItAndRejectsWithCancellation() throws {
@@ -117,7 +117,7 @@ typealias TestQueue = JobQueue<String, Int>
         let b = queue.put("b")
         let pendingB = try #require(queue.pending().first)
         #expect(queue.cancel(pendingB))
-        let error = try #require(b.result?.failureValue as? JobQueueError)
+        let error = try #require(b.result?.failureValue as? DeferredJobQueueError)
         #expect(error.underlyingError is CancellationError)
         #expect(error.job(as: TestQueue.Job.self)?.argument == "b")
         work.finish("a")
@@ -132,7 +132,7 @@ typealias TestQueue = JobQueue<String, Int>
         queue.put("b")
         #expect(queue.cancel(try #require(queue.underway().first)))
         #expect(work.work("a").result?.failureValue is CancellationError)
-        #expect((a.result?.failureValue as? JobQueueError)?.underlyingError is CancellationError)
+        #expect((a.result?.failureValue as? DeferredJobQueueError)?.underlyingError is CancellationError)
         #expect(work.arguments == ["a", "b"])   // the slot is free again
     }
 
@@ -144,8 +144,8 @@ typealias TestQueue = JobQueue<String, Int>
         b.cancel()
         a.cancel()
         #expect(work.work("a").result?.failureValue is CancellationError)
-        #expect((b.result?.failureValue as? JobQueueError)?.underlyingError is CancellationError)
-        #expect((a.result?.failureValue as? JobQueueError)?.job(as: TestQueue.Job.self)?.argument == "a")
+        #expect((b.result?.failureValue as? DeferredJobQueueError)?.underlyingError is CancellationError)
+        #expect((a.result?.failureValue as? DeferredJobQueueError)?.job(as: TestQueue.Job.self)?.argument == "a")
         #expect(work.arguments == ["a"])
     }
 
@@ -155,7 +155,7 @@ typealias TestQueue = JobQueue<String, Int>
         let queue = TestQueue(width: 1) { _ in shared }
         let a = queue.put("a")
         queue.cancel(try #require(queue.underway().first))
-        #expect((a.result?.failureValue as? JobQueueError)?.underlyingError is CancellationError)
+        #expect((a.result?.failureValue as? DeferredJobQueueError)?.underlyingError is CancellationError)
         #expect(!shared.isComplete)
         shared.resolve(1)
         #expect(try other.result?.get() == 1)
@@ -164,7 +164,7 @@ typealias TestQueue = JobQueue<String, Int>
     @Test func cancelledAsyncJobKeepsItsSlotUntilItsTaskHasEnded() async throws {
         let gate = TestGate()
         let running = TimeLocked((now: 0, most: 0))
-        let queue = JobQueue<Int, Int>(width: 1) { n in
+        let queue = DeferredJobQueue<Int, Int>(width: 1) { n in
             running.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
             await gate.wait()   // ignores the cancellation, like a body finishing its clean-up
             running.withLock { $0.now -= 1 }
@@ -190,7 +190,7 @@ typealias TestQueue = JobQueue<String, Int>
         let a = queue.put("a")
         queue.put("b")
         queue.cancel(try #require(queue.underway().first))
-        #expect((a.result?.failureValue as? JobQueueError)?.underlyingError is CancellationError)
+        #expect((a.result?.failureValue as? DeferredJobQueueError)?.underlyingError is CancellationError)
         #expect(queue.underway().map(\.argument) == ["a"])
         #expect(work.arguments.isEmpty)
         shared.resolve(1)
@@ -249,8 +249,8 @@ typealias TestQueue = JobQueue<String, Int>
         let c = queue.put("c", priority: 1)
         let stopped = queue.stop()
         #expect(!stopped.isComplete)
-        #expect((b.result?.failureValue as? JobQueueError)?.underlyingError is JobQueueStoppedError)
-        #expect((c.result?.failureValue as? JobQueueError)?.underlyingError is JobQueueStoppedError)
+        #expect((b.result?.failureValue as? DeferredJobQueueError)?.underlyingError is DeferredJobQueueStoppedError)
+        #expect((c.result?.failureValue as? DeferredJobQueueError)?.underlyingError is DeferredJobQueueStoppedError)
         work.finish("a", with: 1)
         #expect(try a.result?.get().output == 1)
         let saved = try #require(try stopped.result?.get())
@@ -263,7 +263,7 @@ typealias TestQueue = JobQueue<String, Int>
         let queue = TestQueue(width: 1) { _ in .resolved(0) }
         _ = queue.stop()
         let late = queue.put("late")
-        #expect((late.result?.failureValue as? JobQueueError)?.underlyingError is JobQueueStoppedError)
+        #expect((late.result?.failureValue as? DeferredJobQueueError)?.underlyingError is DeferredJobQueueStoppedError)
     }
 
     @Test func savedJobsCanBeRequeuedOnANewQueue() throws {
@@ -280,7 +280,7 @@ typealias TestQueue = JobQueue<String, Int>
     }
 
     @Test func asyncHandlerRunsJobs() async throws {
-        let queue = JobQueue<Int, Int>(width: 2) { (n: Int) async throws -> Int in n * n }
+        let queue = DeferredJobQueue<Int, Int>(width: 2) { (n: Int) async throws -> Int in n * n }
         let jobs = (1...5).map { queue.put($0) }
         var squares: [Int] = []
         for job in jobs { squares.append(try await job.value.output ?? -1) }
@@ -290,7 +290,7 @@ typealias TestQueue = JobQueue<String, Int>
     @Test func synchronousHandlersRunManyJobsWithoutRecursion() throws {
         let count = 20_000
         let done = TimeLog<Int>()
-        let queue = JobQueue<Int, Int>(width: 8) { n in .resolved(n) }
+        let queue = DeferredJobQueue<Int, Int>(width: 8) { n in .resolved(n) }
         queue.pause()
         for n in 0..<count {
             queue.put(n, priority: count - n).whenComplete { result in
@@ -334,7 +334,7 @@ typealias TestQueue = JobQueue<String, Int>
 
     @Test func cancellingAnAsyncJobGivesItsTasksFinalResult() async throws {
         let gate = TestGate()
-        let queue = JobQueue<Int, Int>(width: 1) { n in
+        let queue = DeferredJobQueue<Int, Int>(width: 1) { n in
             await gate.wait()
             return Task.isCancelled ? -n : n
         }

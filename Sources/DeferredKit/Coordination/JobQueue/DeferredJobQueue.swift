@@ -1,6 +1,6 @@
 import Synchronization
 
-// MARK: - JobQueue
+// MARK: - DeferredJobQueue
 
 /// A queue that runs a handler on the arguments you `put`, at most `width` at a time, in priority order
 /// — txrdq's ResizableDispatchQueue.
@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// Each `put` returns a `Deferred<Job>` that resolves with the finished `Job` (argument, priority,
 /// queued/launched/stopped times and the handler's result). When the handler fails, or the job is
-/// cancelled, it rejects with `JobQueueError`, which carries the `Job` too. Cancelling that Deferred
+/// cancelled, it rejects with `DeferredJobQueueError`, which carries the `Job` too. Cancelling that Deferred
 /// cancels the job. A job holds its slot until its work has really ended, even when a cancellation
 /// completed its Deferred earlier. `stop()` waits for the underway jobs and hands back the ones not yet
 /// started, so that they can be saved and put into a new queue later.
@@ -20,12 +20,12 @@ import Synchronization
 /// runs on the thread that puts the job or that completes the previous one, never under a lock.
 ///
 /// ```swift
-/// let sms = JobQueue(width: 5) { (message: SMS) in gateway.send(message) }
+/// let sms = DeferredJobQueue(width: 5) { (message: SMS) in gateway.send(message) }
 /// sms.put(SMS(to: "2127399921", text: "Hello"), priority: 5)
 /// sms.width = 10                       // widen the pipeline
 /// let unsent = try await sms.stop().value   // save these and re-queue them on restart
 /// ```
-public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
+public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     // MARK: Job
 
     /// One job of a queue: what was asked, and what happened to it.
@@ -77,13 +77,13 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     /// jobs (`queuedAt`, `launchedAt`, `stoppedAt`). A negative `width` is a programmer error and traps.
     ///
     /// ```swift
-    /// let fetches = JobQueue(width: 4) { (url: URL) in fetch(url) }
+    /// let fetches = DeferredJobQueue(width: 4) { (url: URL) in fetch(url) }
     /// ```
     public init(
         width: Int, clock: some Clock<Duration> = ContinuousClock(),
         handler: @escaping @Sendable (Argument) -> Deferred<Output>
     ) {
-        precondition(width >= 0, "JobQueue needs a width of at least 0, got \(width)")
+        precondition(width >= 0, "DeferredJobQueue needs a width of at least 0, got \(width)")
         self.handler = handler
         stopwatch = Stopwatch(clock: clock)
         state = LockedState(Machine(width: width))
@@ -97,7 +97,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     /// underway job cancels its task; the job keeps its slot until the task has ended.
     ///
     /// ```swift
-    /// let uploads = JobQueue(width: 2) { (file: URL) in try await upload(file) }
+    /// let uploads = DeferredJobQueue(width: 2) { (file: URL) in try await upload(file) }
     /// ```
     @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)
     public convenience init(
@@ -110,10 +110,10 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     // MARK: Putting
 
     /// Queues `argument`; the returned Deferred resolves with the finished `Job`, or rejects with
-    /// `JobQueueError` when the handler fails or the job is cancelled. Lower priority numbers run first.
+    /// `DeferredJobQueueError` when the handler fails or the job is cancelled. Lower priority numbers run first.
     ///
     /// Cancelling the returned Deferred cancels the job. On a stopped queue the Deferred is rejected at
-    /// once (`JobQueueStoppedError`).
+    /// once (`DeferredJobQueueStoppedError`).
     ///
     /// ```swift
     /// let sent = queue.put(message, priority: 1)
@@ -125,13 +125,13 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
         let now = stopwatch.elapsed
         let id = nextID.add(1, ordering: .relaxed).newValue
         // Owned; after a cancellation the queue completes it (from the work's final result, or at once).
-        let deferred = Deferred<Job>(owned: CallSite(file, line), completesAfterCancel: true, canceller: jobCanceller)
+        let deferred = Deferred<Job>(owned: DeferredCallSite(file, line), completesAfterCancel: true, canceller: jobCanceller)
         let job = Job(id: id, argument: argument, priority: priority, queuedAt: now)
         switch state.withLock({ $0.put(job, deferred: deferred) }) {
         case .queued:
             launchJobs()
         case .rejectStopped(let ended):
-            reject(deferred, ended, with: JobQueueStoppedError(), expected: true)
+            reject(deferred, ended, with: DeferredJobQueueStoppedError(), expected: true)
         }
         return deferred
     }
@@ -148,7 +148,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     public var width: Int {
         get { state.withLock { $0.width } }
         set {
-            precondition(newValue >= 0, "JobQueue needs a width of at least 0, got \(newValue)")
+            precondition(newValue >= 0, "DeferredJobQueue needs a width of at least 0, got \(newValue)")
             state.withLock { $0.setWidth(newValue) }
             launchJobs()
         }
@@ -169,7 +169,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     /// queue.resume(width: 8)
     /// ```
     public func resume(width: Int? = nil) {
-        if let width { precondition(width >= 0, "JobQueue needs a width of at least 0, got \(width)") }
+        if let width { precondition(width >= 0, "DeferredJobQueue needs a width of at least 0, got \(width)") }
         state.withLock { $0.resume(width: width) }
         launchJobs()
     }
@@ -199,7 +199,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
 
     // MARK: Changing jobs
 
-    /// Cancels `job`: a pending job is removed and its Deferred rejected with `JobQueueError` carrying
+    /// Cancels `job`: a pending job is removed and its Deferred rejected with `DeferredJobQueueError` carrying
     /// `CancellationError`. For an underway job the queue withdraws from the handler's Deferred (which
     /// is cancelled unless someone else wants it): the job ends with that Deferred's final result, or, if
     /// the work goes on for someone else, is rejected with `CancellationError` at once; either way its
@@ -227,7 +227,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     // MARK: Stopping
 
     /// Stops the queue: no job starts any more, the pending jobs are taken out (their Deferreds reject
-    /// with `JobQueueError` carrying `JobQueueStoppedError`), and the returned Deferred resolves with them,
+    /// with `DeferredJobQueueError` carrying `DeferredJobQueueStoppedError`), and the returned Deferred resolves with them,
     /// in run order, once every underway job has ended — so that they can be saved and re-queued.
     /// Later calls return the same Deferred; later `put`s are rejected.
     ///
@@ -238,7 +238,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     public func stop(file: StaticString = #fileID, line: UInt = #line) -> Deferred<[Job]> {
         let now = stopwatch.elapsed
         let action = state.withLock { machine in
-            machine.stop(at: now) { Deferred<[Job]>(owned: CallSite(file, line)) }
+            machine.stop(at: now) { Deferred<[Job]>(owned: DeferredCallSite(file, line)) }
         }
         switch action {
         case .alreadyStopped(let done):
@@ -246,8 +246,8 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
         case .stopped(let done, let taken, let finishNow):
             for (deferred, job) in taken {
                 var ended = job
-                ended.result = .failure(JobQueueStoppedError())
-                reject(deferred, ended, with: JobQueueStoppedError(), expected: true)
+                ended.result = .failure(DeferredJobQueueStoppedError())
+                reject(deferred, ended, with: DeferredJobQueueStoppedError(), expected: true)
             }
             if finishNow { done.completeAsOwner(.success(taken.map(\.1))) }
             return done
@@ -262,7 +262,7 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
     /// Rejects a job's Deferred; an expected end (cancel, stop) is marked as received so that a dropped
     /// job Deferred is not reported as an unhandled error.
     private func reject(_ deferred: Deferred<Job>, _ job: Job, with error: any Error, expected: Bool) {
-        deferred.completeAsOwner(.failure(JobQueueError(jobID: job.id, underlyingError: error, job: job)))
+        deferred.completeAsOwner(.failure(DeferredJobQueueError(jobID: job.id, underlyingError: error, job: job)))
         if expected { deferred.markErrorHandled() }
     }
 
@@ -346,12 +346,12 @@ public final class JobQueue<Argument: Sendable, Output: Sendable>: Sendable {
 /// cancelled after its queue is gone is rejected with `CancellationError`.
 private final class JobCancelTarget<Argument: Sendable, Output: Sendable>: Sendable {
     struct Reference: Sendable {
-        weak var queue: JobQueue<Argument, Output>?
+        weak var queue: DeferredJobQueue<Argument, Output>?
     }
 
     let queue = LockedState(Reference())
 
-    func cancel(_ job: Deferred<JobQueue<Argument, Output>.Job>) {
+    func cancel(_ job: Deferred<DeferredJobQueue<Argument, Output>.Job>) {
         guard let queue = queue.withLock({ $0.queue }) else {
             job.completeAsOwner(.failure(CancellationError()))
             return

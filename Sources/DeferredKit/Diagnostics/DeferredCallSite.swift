@@ -1,11 +1,11 @@
-// MARK: - CallSite
+// MARK: - DeferredCallSite
 
 /// Where in the source a Deferred was created or completed, as `#fileID:#line`.
 ///
 /// ```swift
 /// DeferredDiagnostics.setHandler { event in print(event.site) }   // "MyApp/Fetch.swift:42"
 /// ```
-public struct CallSite: Hashable, CustomStringConvertible {
+public struct DeferredCallSite: Hashable, CustomStringConvertible {
     /// The `#fileID` of the call (module/file).
     public var fileID: String { String(cString: fileStart) }
     /// The line of the call.
@@ -21,7 +21,7 @@ public struct CallSite: Hashable, CustomStringConvertible {
         if file.hasPointerRepresentation {
             fileStart = UnsafeRawPointer(file.utf8Start).assumingMemoryBound(to: CChar.self)
         } else {
-            fileStart = CallSite.unknownFile
+            fileStart = DeferredCallSite.unknownFile
         }
         lineNumber = UInt32(truncatingIfNeeded: line)
     }
@@ -34,7 +34,7 @@ public struct CallSite: Hashable, CustomStringConvertible {
 
     public var description: String { "\(fileID):\(line)" }
 
-    public static func == (a: CallSite, b: CallSite) -> Bool {
+    public static func == (a: DeferredCallSite, b: DeferredCallSite) -> Bool {
         a.line == b.line && a.fileID == b.fileID
     }
 
@@ -44,4 +44,4 @@ public struct CallSite: Hashable, CustomStringConvertible {
     }
 }
 
-extension CallSite: @unchecked Sendable {}
+extension DeferredCallSite: @unchecked Sendable {}
