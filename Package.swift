@@ -3,7 +3,7 @@ import PackageDescription
 
 /// DeferredKit has no package dependencies: the library, its tests and its examples build from this
 /// package alone. The benchmark package in `Benchmarks/` is separate and may depend on others.
-let examples = ["Tour", "ChainDepth", "DeferredInit", "LockStorm", "Avatars", "SMSQueue", "FlakyService", "ProgressDownload"]
+let examples = ["Tour", "Taste", "ChainDepth", "DeferredInit", "LockStorm", "Avatars", "SMSQueue", "FlakyService", "ProgressDownload"]
 
 let package = Package(
     name: "DeferredKit",
