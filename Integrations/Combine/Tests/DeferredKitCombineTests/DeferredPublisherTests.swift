@@ -109,6 +109,21 @@ struct DeferredPublisherTests {
         _ = cancellable
     }
 
+    @Test("a Deferred abandoned by its producer fails its subscribers with DeferredAbandonedError")
+    func abandonedDeferredFailsSubscribers() throws {
+        var producer: Deferred<Int>? = Deferred<Int>()
+        let (events, cancellable) = record(producer!.publisher)
+        #expect(events.current.isEmpty)
+        producer = nil
+        let failures = events.current.compactMap { event -> String? in
+            if case .failed(let message) = event { return message }
+            return nil
+        }
+        #expect(failures.count == 1)
+        #expect(failures.first?.contains("was abandoned") == true)
+        _ = cancellable
+    }
+
     @Test("works with Combine operators and with many subscribers at once")
     func operatorsAndManySubscribers() throws {
         let deferred = Deferred<Int>()

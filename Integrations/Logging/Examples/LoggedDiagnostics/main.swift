@@ -17,3 +17,9 @@ do { _ = Deferred<Void>.rejected(UploadError(status: 507)) }
 let upload = Deferred<Int>()
 upload.resolve(200)
 upload.resolve(500)
+
+// A producer that drops its pending Deferred: a warning, and its dependent gets DeferredAbandonedError.
+var producer: Deferred<Int>? = Deferred<Int>()
+let waiting = producer!.map { $0 * 2 }
+producer = nil
+print("the dependent:", waiting.result.map { "\($0)" } ?? "pending")

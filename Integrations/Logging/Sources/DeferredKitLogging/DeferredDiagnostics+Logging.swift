@@ -38,8 +38,8 @@ extension DeferredDiagnostics.Event {
     /// Deferred, `.error` for a double completion and for a completion by a non-owner.
     public var logLevel: Logger.Level {
         switch kind {
-        case .unhandledError: .warning
-        case .completedTwice: .error
+        case .unhandledError, .abandoned: .warning
+        case .completedTwice, .completedByNonOwner: .error
         }
     }
 
@@ -48,34 +48,44 @@ extension DeferredDiagnostics.Event {
         switch kind {
         case .unhandledError: "Deferred rejected with an error that nobody received"
         case .completedTwice: "Deferred completed twice; the second completion was ignored"
+        case .completedByNonOwner: "Deferred completed from outside the library that owns it; the completion was ignored"
+        case .abandoned: "Pending Deferred abandoned; its dependents received DeferredAbandonedError"
+        }
+    }
+
+    /// The value of the `deferred.diagnostic` metadata key.
+    public var diagnosticName: String {
+        switch kind {
+        case .unhandledError: "unhandled_error"
+        case .completedTwice: "completed_twice"
+        case .completedByNonOwner: "completed_by_non_owner"
+        case .abandoned: "abandoned"
         }
     }
 
     /// The record's metadata, with keys in swift-log style (lowercase, dotted namespaces, snake_case):
     ///
     /// - `deferred.diagnostic`: `unhandled_error`, `completed_twice`, `completed_by_non_owner` or `abandoned`;
-    /// - `deferred.created_at`: where the Deferred was created, as `Module/File.swift:line`
-    ///   (unhandled error, abandoned);
-    /// - `deferred.completed_at`: where the faulty completion was attempted (completed twice, by a
+    /// - `deferred.created_at`: where the Deferred was created, as `Module/File.swift:line` (every event);
+    /// - `deferred.completed_at`: where the ignored completion was attempted (completed twice, by a
     ///   non-owner), and `deferred.first_completed_at`: where it was first completed, when known;
     /// - `error.type` and `error.message`: the unhandled error (the record also carries it as its `error`).
     public var logMetadata: Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "deferred.diagnostic": .string(diagnosticName),
+            "deferred.created_at": "\(creationSite)",
+        ]
         switch kind {
         case .unhandledError(let error):
-            return [
-                "deferred.diagnostic": "unhandled_error",
-                "deferred.created_at": "\(site)",
-                "error.type": "\(String(reflecting: type(of: error)))",
-                "error.message": "\(String(describing: error))",
-            ]
-        case .completedTwice:
-            var metadata: Logger.Metadata = [
-                "deferred.diagnostic": "completed_twice",
-                "deferred.completed_at": "\(site)",
-            ]
+            metadata["error.type"] = "\(String(reflecting: type(of: error)))"
+            metadata["error.message"] = "\(String(describing: error))"
+        case .completedTwice, .completedByNonOwner:
+            metadata["deferred.completed_at"] = "\(site)"
             if let first = firstCompletionSite { metadata["deferred.first_completed_at"] = "\(first)" }
-            return metadata
+        case .abandoned:
+            break
         }
+        return metadata
     }
 
     /// The error the event carries, if any.
@@ -84,7 +94,8 @@ extension DeferredDiagnostics.Event {
         return nil
     }
 
-    /// Logs the event to `logger`, at the event's call site.
+    /// Logs the event to `logger`, at the event's site: where the Deferred was created (unhandled error,
+    /// abandoned) or where the ignored completion was attempted.
     func log(to logger: Logger) {
         logger.log(
             level: logLevel, logMessage, error: loggedError, metadata: logMetadata,

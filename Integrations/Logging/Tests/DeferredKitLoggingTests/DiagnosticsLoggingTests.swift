@@ -46,6 +46,7 @@ struct DiagnosticsLoggingTests {
         DeferredDiagnostics.log(to: recordingLogger(store))
         defer { DeferredDiagnostics.resetHandler() }
 
+        let createdLine: UInt = #line + 1
         let deferred = Deferred<Int>()
         let firstLine: UInt = #line + 1
         deferred.resolve(1)
@@ -58,7 +59,48 @@ struct DiagnosticsLoggingTests {
         #expect(record.metadata["deferred.diagnostic"] == "completed_twice")
         #expect(record.metadata["deferred.completed_at"] == .string("\(file):\(secondLine)"))
         #expect(record.metadata["deferred.first_completed_at"] == .string("\(file):\(firstLine)"))
+        #expect(record.metadata["deferred.created_at"] == .string("\(file):\(createdLine)"))
         #expect(record.line == secondLine)
+    }
+
+    @Test("a completion by a non-owner is an error, with where it was attempted and where the Deferred was made")
+    func completedByNonOwnerIsAnError() throws {
+        let store = RecordStore()
+        DeferredDiagnostics.log(to: recordingLogger(store))
+        defer { DeferredDiagnostics.resetHandler() }
+
+        let source = Deferred<Int>()
+        let createdLine: UInt = #line + 1
+        let derived = source.map { $0 + 1 }  // owned by the library
+        let attemptLine: UInt = #line + 1
+        #expect(!derived.resolve(5))
+
+        let record = try #require(store.all.only)
+        let file = "DeferredKitLoggingTests/DiagnosticsLoggingTests.swift"
+        #expect(record.level == .error)
+        #expect(record.metadata["deferred.diagnostic"] == "completed_by_non_owner")
+        #expect(record.metadata["deferred.completed_at"] == .string("\(file):\(attemptLine)"))
+        #expect(record.metadata["deferred.created_at"] == .string("\(file):\(createdLine)"))
+        #expect(record.line == attemptLine)
+        source.resolve(1)
+    }
+
+    @Test("an abandoned Deferred is a warning, with its creation site")
+    func abandonedIsAWarning() throws {
+        let store = RecordStore()
+        DeferredDiagnostics.log(to: recordingLogger(store))
+        defer { DeferredDiagnostics.resetHandler() }
+
+        let createdLine: UInt = #line + 1
+        var producer: Deferred<Int>? = Deferred<Int>()
+        let dependent = producer!.map { $0 }
+        producer = nil  // freed while pending: its dependent receives DeferredAbandonedError
+        #expect(throws: DeferredAbandonedError.self) { try dependent.result?.get() }
+
+        let record = try #require(store.all.first { $0.metadata["deferred.diagnostic"] == "abandoned" })
+        #expect(record.level == .warning)
+        #expect(record.metadata["deferred.created_at"] == .string("DeferredKitLoggingTests/DiagnosticsLoggingTests.swift:\(createdLine)"))
+        #expect(record.line == createdLine)
     }
 
     @Test("the logger's own level filters: at .error, an unhandled error (a warning) is not logged")

@@ -30,7 +30,7 @@ extension Deferred {
         if eventLoop.inEventLoop, let result {
             return eventLoop.makeCompletedFuture(result)
         }
-        let keeper = PromiseKeeper(eventLoop.makePromise(of: Value.self, file: file, line: line))
+        let keeper = PromiseKeeper(eventLoop.makePromise(of: Value.self, file: file, line: line), file: file, line: line)
         whenComplete { result in keeper.complete(with: result) }
         return keeper.promise.futureResult
     }
@@ -40,16 +40,20 @@ extension Deferred {
 
 /// Owns the promise behind `future(on:)` and guarantees that it is completed exactly once.
 ///
-/// The Deferred's observer completes it; if the observer is freed without having run (the Deferred was
-/// dropped while pending, or a future core change releases observers differently), `deinit` fails the
-/// promise with `DeferredAbandonedError`. The adapter therefore never depends on the core to avoid
-/// NIO's leaked-promise trap.
+/// The Deferred's observer completes it. DeferredKit gives the observers of an abandoned Deferred
+/// `DeferredAbandonedError`; should an observer ever be freed without having run, `deinit` fails the
+/// promise with that same error, naming the `future(on:)` call. The adapter therefore does not depend on
+/// the core to avoid NIO's leaked-promise trap.
 final class PromiseKeeper<Value: Sendable>: Sendable {
     let promise: EventLoopPromise<Value>
     private let isCompleted = Atomic<Bool>(false)
+    private let file: StaticString
+    private let line: UInt
 
-    init(_ promise: EventLoopPromise<Value>) {
+    init(_ promise: EventLoopPromise<Value>, file: StaticString, line: UInt) {
         self.promise = promise
+        self.file = file
+        self.line = line
     }
 
     /// Completes the promise; NIO hops to the promise's loop when called off it.
@@ -60,7 +64,22 @@ final class PromiseKeeper<Value: Sendable>: Sendable {
 
     deinit {
         if !isCompleted.load(ordering: .acquiring) {
-            promise.fail(DeferredAbandonedError())
+            promise.fail(DeferredAbandonedError(createdAt: .of(file: file, line: line)))
         }
+    }
+}
+
+// MARK: - CallSite
+
+extension CallSite {
+    /// `file:line` as a `CallSite`. DeferredKit records call sites only at its own entry points and has no
+    /// public initialiser for one, so this borrows the site that `fromCallback` records when its handler
+    /// is called with neither a value nor an error. Used on the rare abandoned path only.
+    static func of(file: StaticString, line: UInt) -> CallSite {
+        let probe = Deferred<Void>.fromCallback(file: file, line: line) { done in done(nil, nil) }
+        guard case .failure(let error as MissingCallbackResultError)? = probe.result else {
+            preconditionFailure("fromCallback with neither a value nor an error must reject with MissingCallbackResultError")
+        }
+        return error.site
     }
 }
