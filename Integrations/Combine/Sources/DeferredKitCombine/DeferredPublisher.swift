@@ -77,6 +77,12 @@ where Downstream.Input: Sendable, Downstream.Failure == any Error {
     /// Becomes a dependent of `source` (after the subscriber has its subscription, so that a result
     /// that is already there is not sent too early).
     func start(observing source: DeferredKit.Deferred<Value>) {
+        // A subscriber that cancelled inside `receive(subscription:)` never becomes a dependent.
+        let cancelledAlready = lock.withLock { () -> Bool in
+            if case .done = state { return true }
+            return false
+        }
+        if cancelledAlready { return }
         let dependent = source.map { $0 }
         let isCancelled = lock.withLock { () -> Bool in
             guard case .waiting(let downstream, let hasDemand, nil) = state else { return true }
@@ -84,7 +90,7 @@ where Downstream.Input: Sendable, Downstream.Failure == any Error {
             return false
         }
         if isCancelled {
-            dependent.cancel()  // cancelled while subscribing
+            dependent.cancel()  // cancelled from another thread meanwhile: withdraw again
             return
         }
         // Seen through a protocol, so that the Sendable observer does not capture the subscriber's

@@ -85,6 +85,17 @@ struct DeferredPublisherTests {
         #expect(subscriber.events.current == [])
     }
 
+    @Test("a subscriber that cancels inside receive(subscription:) never becomes a dependent")
+    func cancelledWhileSubscribing() throws {
+        let cancelled = Shared(false)
+        let deferred = Deferred<Int>(canceller: { _ in cancelled.update { $0 = true } })
+        let subscriber = ManualSubscriber<Int>(cancelsOnSubscription: true)
+        deferred.publisher.subscribe(subscriber)
+        #expect(!cancelled.current)
+        deferred.resolve(1)
+        #expect(subscriber.events.current == [])
+    }
+
     @Test("a subscriber that cancels while receiving the value gets no completion after it")
     func cancelWhileReceivingTheValue() throws {
         let subscriber = ManualSubscriber<Int>(cancelsOnValue: true)

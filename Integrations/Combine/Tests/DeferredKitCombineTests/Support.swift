@@ -36,15 +36,19 @@ final class ManualSubscriber<Value: Equatable & Sendable>: Subscriber, @unchecke
     let subscriptionBox = Shared<(any Subscription)?>(nil)
     /// Whether the subscriber cancels its subscription from inside `receive(_:)`, as `zip` may.
     let cancelsOnValue: Bool
+    /// Whether the subscriber cancels at once, from inside `receive(subscription:)`.
+    let cancelsOnSubscription: Bool
 
-    init(cancelsOnValue: Bool = false) {
+    init(cancelsOnValue: Bool = false, cancelsOnSubscription: Bool = false) {
         self.cancelsOnValue = cancelsOnValue
+        self.cancelsOnSubscription = cancelsOnSubscription
     }
 
     var subscription: (any Subscription)? { subscriptionBox.current }
 
     func receive(subscription: any Subscription) {
         subscriptionBox.update { $0 = subscription }
+        if cancelsOnSubscription { subscription.cancel() }
     }
 
     func receive(_ input: Value) -> Subscribers.Demand {
