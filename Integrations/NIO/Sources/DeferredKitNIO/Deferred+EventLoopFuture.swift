@@ -7,9 +7,10 @@ import Synchronization
 extension Deferred {
     /// An `EventLoopFuture` on `eventLoop` with this Deferred's result.
     ///
-    /// - Threading: the future completes on `eventLoop`, as every NIO future does. There is a hop only
-    ///   when the Deferred completes off that loop. When the Deferred is already complete and the caller
-    ///   is on `eventLoop`, the returned future is already complete: no promise, no hop.
+    /// - Threading: the future belongs to `eventLoop`, and its callbacks run there, as every NIO
+    ///   future's do. There is a hop only when the Deferred completes off that loop. A Deferred that is
+    ///   already complete gives a future that is already complete — no promise, no hop — from any
+    ///   thread; called on `eventLoop`, its callbacks then run at once.
     /// - Failure: the Deferred's error fails the future, and counts as received (it is not reported as
     ///   unhandled). A Deferred that is freed while pending — its producer dropped it — fails the future
     ///   with `DeferredAbandonedError`: the promise is never leaked, so NIO's leaked-promise trap cannot
@@ -24,11 +25,12 @@ extension Deferred {
     ///     lookup(key).future(on: context.eventLoop).whenSuccess { value in respond(value) }
     /// }
     /// ```
+    @inlinable
     public func future(
         on eventLoop: any EventLoop, file: StaticString = #fileID, line: UInt = #line
     ) -> EventLoopFuture<Value> {
-        if eventLoop.inEventLoop, let result {
-            return eventLoop.makeCompletedFuture(result)
+        if let result {
+            return eventLoop.makeCompletedFuture(result)  // NIO allows this from any thread
         }
         let keeper = PromiseKeeper(eventLoop.makePromise(of: Value.self, file: file, line: line), file: file, line: line)
         whenComplete { result in keeper.complete(with: result) }
@@ -44,12 +46,14 @@ extension Deferred {
 /// `DeferredAbandonedError`; should an observer ever be freed without having run, `deinit` fails the
 /// promise with that same error, naming the `future(on:)` call. The adapter therefore does not depend on
 /// the core to avoid NIO's leaked-promise trap.
+@usableFromInline
 final class PromiseKeeper<Value: Sendable>: Sendable {
-    let promise: EventLoopPromise<Value>
-    private let isCompleted = Atomic<Bool>(false)
-    private let file: StaticString
-    private let line: UInt
+    @usableFromInline let promise: EventLoopPromise<Value>
+    @usableFromInline let isCompleted = Atomic<Bool>(false)
+    @usableFromInline let file: StaticString
+    @usableFromInline let line: UInt
 
+    @inlinable
     init(_ promise: EventLoopPromise<Value>, file: StaticString, line: UInt) {
         self.promise = promise
         self.file = file
@@ -57,6 +61,7 @@ final class PromiseKeeper<Value: Sendable>: Sendable {
     }
 
     /// Completes the promise; NIO hops to the promise's loop when called off it.
+    @inlinable
     func complete(with result: Result<Value, any Error>) {
         isCompleted.store(true, ordering: .releasing)
         promise.completeWith(result)

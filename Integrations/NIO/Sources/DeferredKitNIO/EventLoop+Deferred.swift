@@ -20,6 +20,7 @@ extension EventLoop {
     ///     try await cache.page(for: path) ?? renderer.render(path)
     /// }
     /// ```
+    @inlinable
     public func makeFutureWithDeferred<Value: Sendable>(
         file: StaticString = #fileID, line: UInt = #line,
         _ body: @escaping @Sendable () async throws -> Value

@@ -20,9 +20,12 @@ extension EventLoopFuture where Value: Sendable {
     /// let response = client.execute(request).deferred      // Deferred<Response>
     /// let body = response.map { $0.body }
     /// ```
+    @inlinable
     public var deferred: Deferred<Value> {
-        Deferred.fromCallback { complete in
-            whenComplete { result in complete(result) }
-        }
+        // Inlinable, on the inlinable core entry points, so that it is specialised in the caller's module:
+        // unspecialised generic code costs several times NIO's own callback.
+        let deferred = Deferred<Value>()
+        whenComplete { result in deferred.complete(with: result) }
+        return deferred
     }
 }
