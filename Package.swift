@@ -7,7 +7,9 @@ let examples = ["Tour", "Taste", "ChainDepth", "DeferredInit", "LockStorm", "Ava
 
 let package = Package(
     name: "DeferredKit",
-    platforms: [.macOS(.v26), .iOS(.v26), .tvOS(.v26), .watchOS(.v26), .visionOS(.v26)],
+    // The floor is the one `Synchronization.Mutex` sets; the APIs that start work with `Task.immediate`
+    // (tasklets, `Deferred(task)`, observing on an actor, and what is built on them) say `@available(… 26 …)`.
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     products: [
         .library(name: "DeferredKit", targets: ["DeferredKit"]),
     ],

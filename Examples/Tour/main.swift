@@ -21,7 +21,7 @@ section("1. A Deferred is a shared one-shot result")
 let greeting = Deferred<String>()
 greeting.whenComplete { print("  observer A sees \($0)") }
 greeting.whenComplete { print("  observer B sees \($0)") }
-print("  resolve(\"hello\") returns \(greeting.resolve("hello")); a second resolve returns \(greeting.resolve("again", file: "Tour/main.swift", line: 1))")
+print("  resolve(\"hello\") returns \(greeting.resolve("hello")); a second resolve returns \(greeting.resolve("again"))")
 print("  (the second one was reported above by the default diagnostics handler, on standard error)")
 
 // MARK: 2. Observers
@@ -128,15 +128,19 @@ Deferred { "async result" }.whenComplete { result in print("  async code into a 
 
 // MARK: 10. Diagnostics
 
-section("10. Diagnostics: unhandled errors and double completions are reported")
+section("10. Diagnostics: unhandled errors, double completions, foreign completions, abandoned work")
 DeferredDiagnostics.setHandler { event in print("  diagnostic: \(event)") }
 do {
-    let forgotten = Deferred<Int>(file: "Tour/main.swift", line: 42)
+    let forgotten = Deferred<Int>()
     forgotten.reject(Oops())
 }
 let twice = Deferred<Int>()
-twice.resolve(1, file: "Tour/main.swift", line: 50)
-twice.resolve(2, file: "Tour/main.swift", line: 51)
+twice.resolve(1)
+twice.resolve(2)
+let twiceDoubled = twice.map { $0 * 2 }
+print("  a derived Deferred is completed by the library only: resolve returns \(twiceDoubled.resolve(0))")
+let neverCalledBack = Deferred<Int>.fromCallback { (_: @escaping @Sendable (Result<Int, any Error>) -> Void) in }
+show("a completion handler dropped without being called", neverCalledBack.result)
 DeferredDiagnostics.resetHandler()
 
 // MARK: 11. Combinators
