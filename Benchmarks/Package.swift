@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/OpenCombine/OpenCombine", exact: "0.14.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms", exact: "1.1.4"),
+        // The adapters of Integrations/NIO, measured against NIO alone (CasesNIOAdapter.swift).
+        .package(name: "DeferredKitNIO", path: "../Integrations/NIO"),
     ],
     targets: [
         /// Interposes malloc & friends with atomic counters (allocations/op, bytes/op).
@@ -30,6 +32,7 @@ let package = Package(
             dependencies: [
                 "CMallocCounter",
                 .product(name: "DeferredKit", package: "DeferredKit"),
+                .product(name: "DeferredKitNIO", package: "DeferredKitNIO"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -12,6 +12,7 @@ func allCases(smoke: Bool) -> [BenchCase] {
         + withdrawCases(smoke: smoke)
         + queueCases(smoke: smoke)
         + fanOutCases(smoke: smoke)
+        + nioAdapterCases()
 }
 
 // MARK: - Harness self-check

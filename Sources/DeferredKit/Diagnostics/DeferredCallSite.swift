@@ -16,6 +16,17 @@ public struct DeferredCallSite: Hashable, CustomStringConvertible {
     @usableFromInline let fileStart: UnsafePointer<CChar>
     @usableFromInline let lineNumber: UInt32
 
+    /// The call site of the caller, or the one given: for adapters that create or complete Deferreds on
+    /// a user's behalf and report the user's line rather than their own.
+    ///
+    /// ```swift
+    /// func load(file: StaticString = #fileID, line: UInt = #line) { let site = DeferredCallSite(file: file, line: line) }
+    /// ```
+    @inlinable
+    public init(file: StaticString = #fileID, line: UInt = #line) {
+        self.init(file, line)
+    }
+
     @inlinable
     init(_ file: StaticString, _ line: UInt) {
         if file.hasPointerRepresentation {
