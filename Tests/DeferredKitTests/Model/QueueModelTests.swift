@@ -1,0 +1,208 @@
+import Testing
+@testable import DeferredKit
+
+extension Model {
+    @Suite struct QueueModelTests {
+        /// Random put / get / cancel (and, rarely, finish) sequences on a `DeferredQueue`, checked against
+        /// `QueueModel`; a third of the queues have a `size` or `backlog` limit.
+        @Test func queueFollowsTheModel() async {
+            DiagnosticsSpy.install()
+            await Model.run("DeferredQueue", filter: "Model.QueueModelTests") { sequence, steps in
+                await QueueDriver(sequence).run(steps: steps)
+            }
+        }
+    }
+
+    /// Plays one random sequence on a `DeferredQueue<Int>` and on `QueueModel` side by side.
+    ///
+    /// Half the gets are observed with `whenComplete` and cancelled with `cancel()` on their Deferred; the
+    /// others are awaited by a task and cancelled by cancelling the task.
+    final class QueueDriver {
+        let sequence: SequenceRun
+        var model: QueueModel
+        let queue: DeferredQueue<Int>
+        var gets: [Deferred<Int>] = []
+        var tasks: [Int: (task: Task<Void, Never>, outcome: Locked<Outcome?>)] = [:]
+        /// Per observed get, what its `whenComplete` received.
+        var observed: [Int: Locked<[Outcome]>] = [:]
+        var settled: Set<Int> = []
+        var nextElement = 1
+
+        init(_ sequence: SequenceRun) {
+            self.sequence = sequence
+            let size = sequence.random.chance(33) ? 1 + sequence.random.below(4) : nil
+            let backlog = sequence.random.chance(33) ? 1 + sequence.random.below(4) : nil
+            model = QueueModel(size: size, backlog: backlog)
+            queue = DeferredQueue(size: size, backlog: backlog)
+        }
+
+        func run(steps: Int) async {
+            sequence.begin("create DeferredQueue(size: \(String(describing: model.size)), backlog: \(String(describing: model.backlog)))")
+            for step in 0..<steps {
+                sequence.step = step
+                performRandomStep()
+                await verify()
+                if sequence.hasFailed { return abandon() }
+            }
+            // Finale: serve every waiting get, then take every buffered element; every accepted element
+            // must then have reached exactly one get that was not cancelled.
+            var step = steps
+            while !model.line.isEmpty || !model.buffer.isEmpty {
+                sequence.step = step
+                step += 1
+                if model.line.isEmpty { get(awaited: false) } else { put() }
+                await verify()
+                if sequence.hasFailed { return abandon() }
+            }
+            sequence.begin("final check")
+            sequence.check(queue.count == 0 && queue.waitingCount == 0, "the queue is not empty at the end")
+            var delivered: [Int] = []
+            for get in gets {
+                if case .success(let element)? = get.result { delivered.append(element) }
+            }
+            sequence.check(
+                delivered.sorted() == model.accepted.sorted(),
+                "delivered \(delivered.count) elements of the \(model.accepted.count) accepted, or some twice")
+            for (_, entry) in tasks { await entry.task.value }
+        }
+
+        func abandon() {
+            for (_, entry) in tasks { entry.task.cancel() }
+            for get in gets { get.cancel() }
+        }
+
+        func performRandomStep() {
+            let roll = sequence.random.below(1_000)
+            switch roll {
+            case 0..<300:
+                put()
+            case 300..<500:
+                get(awaited: false)
+            case 500..<650:
+                get(awaited: true)
+            case 650..<960 where !gets.isEmpty:
+                let waiting = model.line
+                let get = !waiting.isEmpty && sequence.random.chance(75)
+                    ? waiting[sequence.random.below(waiting.count)]
+                    : sequence.random.below(gets.count)
+                cancel(get)
+            case 960..<998 where !model.line.isEmpty:
+                completeFromOutside(model.line[sequence.random.below(model.line.count)])
+            case 998..<1_000:
+                finish()
+            default:
+                put()
+            }
+        }
+
+        // MARK: Operations
+
+        func put() {
+            let element = nextElement
+            nextElement += 1
+            let expected = model.put(element)
+            sequence.begin("put \(element): \(expected)")
+            do {
+                try queue.put(element)
+                switch expected {
+                case .buffered, .handedTo: break
+                case .overflow, .finished: sequence.fail("put \(element) succeeded; the model says \(expected)")
+                }
+            } catch is QueueOverflow {
+                sequence.check(expected == .overflow, "put \(element) overflowed; the model says \(expected)")
+            } catch is QueueFinished {
+                sequence.check(expected == .finished, "put \(element) found the queue finished; the model says \(expected)")
+            } catch {
+                sequence.fail("put \(element) threw \(error)")
+            }
+        }
+
+        func get(awaited: Bool) {
+            let expected = model.get()
+            sequence.begin("get \(expected.map(String.init) ?? "(backlog full)")\(awaited ? " awaited by a task" : "")"
+                + "\(expected.map { ": \(model.gets[$0])" } ?? "")")
+            let deferred: Deferred<Int>
+            do {
+                deferred = try queue.get()
+            } catch {
+                sequence.check(expected == nil, "get threw \(error); the model says get \(expected!) (\(model.gets[expected!]))")
+                return
+            }
+            guard let get = expected else { return sequence.fail("get did not throw QueueUnderflow") }
+            precondition(get == gets.count, "model and driver disagree on get numbering")
+            gets.append(deferred)
+            if awaited {
+                let box = Locked<Outcome?>(nil)
+                let task = Task.immediate {
+                    let outcome: Outcome
+                    do {
+                        outcome = .value(try await deferred.value)
+                    } catch {
+                        outcome = Outcome(error: error)
+                    }
+                    box.withLock { $0 = outcome }
+                }
+                tasks[get] = (task, box)
+            } else {
+                let records = Locked<[Outcome]>([])
+                observed[get] = records
+                deferred.whenComplete { result in records.withLock { $0.append(Outcome(result)) } }
+            }
+        }
+
+        func cancel(_ get: Int) {
+            sequence.begin("cancel get \(get) (\(model.gets[get]))")
+            model.cancel(get)
+            if let entry = tasks[get] {
+                entry.task.cancel()
+            } else {
+                gets[get].cancel()
+            }
+        }
+
+        func completeFromOutside(_ get: Int) {
+            sequence.begin("resolve waiting get \(get) from outside")
+            let expected = model.completeFromOutside(get)
+            let returned = gets[get].resolve(-1)
+            sequence.check(returned == expected, "resolving a waiting get from outside returned \(returned)")
+        }
+
+        func finish() {
+            sequence.begin("finish")
+            model.finish()
+            queue.finish()
+        }
+
+        // MARK: Checking
+
+        func verify() async {
+            if sequence.hasFailed { return }
+            sequence.check(queue.count == model.buffer.count, "\(queue.count) buffered; the model says \(model.buffer.count)")
+            sequence.check(
+                queue.waitingCount == model.line.count,
+                "\(queue.waitingCount) gets waiting; the model says \(model.line.count)")
+            for get in gets.indices where !settled.contains(get) {
+                let state = model.gets[get]
+                let expected = state.outcome
+                let actual = gets[get].result.map(Outcome.init)
+                sequence.check(actual == expected, "get \(get) (\(state)) has \(actual.map(String.init(describing:)) ?? "no result")")
+                if let entry = tasks[get] {
+                    if let expected {
+                        await sequence.settle("the task awaiting get \(get) returning") { entry.outcome.withLock { $0 != nil } }
+                        let received = entry.outcome.withLock { $0 }
+                        sequence.check(received == expected, "the task awaiting get \(get) got \(received!)")
+                    } else if let early = entry.outcome.withLock({ $0 }) {
+                        sequence.fail("the task awaiting get \(get) returned \(early) while waiting")
+                    }
+                }
+                if let records = observed[get] {
+                    let received = records.withLock { $0 }
+                    sequence.check(
+                        received == (expected.map { [$0] } ?? []),
+                        "the observer of get \(get) received \(received)")
+                }
+                if state != .waiting { settled.insert(get) }
+            }
+        }
+    }
+}

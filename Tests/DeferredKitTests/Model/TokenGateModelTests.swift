@@ -1,0 +1,209 @@
+import Testing
+@testable import DeferredKit
+
+extension Model {
+    @Suite struct TokenGateModelTests {
+        /// Random acquire / release / cancel sequences on a `DeferredLock`, checked against `TokenGateModel`.
+        @Test func lockFollowsTheModel() async {
+            DiagnosticsSpy.install()
+            await Model.run("DeferredLock", filter: "Model.TokenGateModelTests/lockFollowsTheModel") { sequence, steps in
+                let lock = DeferredLock()
+                let gate = GateUnderTest(
+                    limit: 1, acquire: { lock.acquire() }, release: { lock.release() },
+                    freeTokens: { lock.isLocked ? 0 : 1 }, waiting: { lock.waitingCount })
+                await TokenGateDriver(sequence, gate).run(steps: steps)
+            }
+        }
+
+        /// The same with a `DeferredSemaphore` of 1 to 4 tokens.
+        @Test func semaphoreFollowsTheModel() async {
+            DiagnosticsSpy.install()
+            await Model.run("DeferredSemaphore", filter: "Model.TokenGateModelTests/semaphoreFollowsTheModel") {
+                sequence, steps in
+                let tokens = 1 + sequence.random.below(4)
+                let semaphore = try! DeferredSemaphore(tokens: tokens)
+                let gate = GateUnderTest(
+                    limit: tokens, acquire: { semaphore.acquire() }, release: { semaphore.release() },
+                    freeTokens: { semaphore.availableTokens }, waiting: { semaphore.waitingCount })
+                await TokenGateDriver(sequence, gate).run(steps: steps)
+            }
+        }
+    }
+
+    /// A lock or a semaphore, seen through what the model checks.
+    struct GateUnderTest {
+        let limit: Int
+        let acquire: () -> Deferred<Void>
+        let release: () -> Void
+        let freeTokens: () -> Int
+        let waiting: () -> Int
+    }
+
+    /// Plays one random sequence on a lock or semaphore and on `TokenGateModel` side by side.
+    ///
+    /// Half the acquires are observed with `whenComplete` (which logs grants in the order they happen, and
+    /// is cancelled with `cancel()` on the acquire's Deferred); the others are awaited by a task (cancelled
+    /// by cancelling the task, which withdraws the last dependent and so cancels the acquire).
+    final class TokenGateDriver {
+        let sequence: SequenceRun
+        let gate: GateUnderTest
+        var model: TokenGateModel
+        var acquires: [Deferred<Void>] = []
+        /// For awaited acquires: the task, and what its await returned.
+        var tasks: [Int: (task: Task<Void, Never>, outcome: Locked<Outcome?>)] = [:]
+        /// The observed acquires, in the order their grants arrived.
+        let grantLog = Locked<[Int]>([])
+        /// Waiters whose state can no longer change, checked for the last time.
+        var settled: Set<Int> = []
+
+        init(_ sequence: SequenceRun, _ gate: GateUnderTest) {
+            self.sequence = sequence
+            self.gate = gate
+            model = TokenGateModel(limit: gate.limit)
+        }
+
+        func run(steps: Int) async {
+            for step in 0..<steps {
+                sequence.step = step
+                performRandomStep()
+                await verify()
+                if sequence.hasFailed { return abandon() }
+            }
+            // Finale: release every token (handing each to the next waiter) until nobody holds one; then no
+            // token may be missing and nobody may wait.
+            var step = steps
+            while let holder = model.holders.first {
+                sequence.step = step
+                step += 1
+                release(holder)
+                await verify()
+                if sequence.hasFailed { return abandon() }
+            }
+            sequence.begin("final check")
+            sequence.check(gate.freeTokens() == gate.limit, "\(gate.freeTokens()) of \(gate.limit) tokens free at the end")
+            sequence.check(gate.waiting() == 0, "\(gate.waiting()) acquires still waiting at the end")
+            let observed = model.grants.filter { tasks[$0] == nil }
+            sequence.check(grantLog.withLock { $0 } == observed, "grants happened out of order")
+            for (_, entry) in tasks { await entry.task.value }
+        }
+
+        func abandon() {
+            for (_, entry) in tasks { entry.task.cancel() }
+            for acquire in acquires { acquire.cancel() }
+        }
+
+        func performRandomStep() {
+            let roll = sequence.random.below(100)
+            switch roll {
+            case 0..<24:
+                acquire(awaited: false)
+            case 24..<40:
+                acquire(awaited: true)
+            case 40..<72 where !model.holders.isEmpty:
+                release(model.holders[sequence.random.below(model.holders.count)])
+            case 72..<97 where !acquires.isEmpty:
+                // Mostly a waiting acquire; sometimes any (cancelling a granted one changes nothing).
+                let waiting = model.line
+                let waiter = !waiting.isEmpty && sequence.random.chance(75)
+                    ? waiting[sequence.random.below(waiting.count)]
+                    : sequence.random.below(acquires.count)
+                cancel(waiter)
+            case 97..<100 where !model.line.isEmpty:
+                completeFromOutside(model.line[sequence.random.below(model.line.count)])
+            default:
+                acquire(awaited: false)
+            }
+        }
+
+        // MARK: Operations
+
+        func acquire(awaited: Bool) {
+            let waiter = model.acquire()
+            sequence.begin("acquire \(waiter)\(awaited ? " (awaited by a task)" : ""): \(model.waiters[waiter])")
+            precondition(waiter == acquires.count, "model and driver disagree on waiter numbering")
+            let deferred = gate.acquire()
+            acquires.append(deferred)
+            if awaited {
+                let box = Locked<Outcome?>(nil)
+                let task = Task.immediate {
+                    let outcome: Outcome
+                    do {
+                        try await deferred.value
+                        outcome = .value(0)
+                    } catch {
+                        outcome = Outcome(error: error)
+                    }
+                    box.withLock { $0 = outcome }
+                }
+                tasks[waiter] = (task, box)
+            } else {
+                let log = grantLog
+                deferred.whenComplete { result in
+                    if case .success = result { log.withLock { $0.append(waiter) } }
+                }
+            }
+        }
+
+        func release(_ holder: Int) {
+            let next = model.release(holder)
+            sequence.begin("release by \(holder)\(next.map { ", handing the token to \($0)" } ?? "")")
+            gate.release()
+        }
+
+        func cancel(_ waiter: Int) {
+            sequence.begin("cancel acquire \(waiter) (\(model.waiters[waiter]))")
+            model.cancel(waiter)
+            if let entry = tasks[waiter] {
+                entry.task.cancel()
+            } else {
+                acquires[waiter].cancel()
+            }
+        }
+
+        func completeFromOutside(_ waiter: Int) {
+            sequence.begin("resolve waiting acquire \(waiter) from outside")
+            let expected = model.completeFromOutside(waiter)
+            let returned = acquires[waiter].resolve(())
+            sequence.check(returned == expected, "resolving a waiting acquire from outside returned \(returned)")
+        }
+
+        // MARK: Checking
+
+        /// Token and line counts; every unsettled acquire's Deferred (and awaiting task) against the model;
+        /// the grant order so far.
+        func verify() async {
+            if sequence.hasFailed { return }
+            let free = gate.freeTokens()
+            sequence.check(free == model.freeTokens, "\(free) tokens free; the model says \(model.freeTokens)")
+            let waiting = gate.waiting()
+            sequence.check(waiting == model.line.count, "\(waiting) acquires waiting; the model says \(model.line.count)")
+            for waiter in acquires.indices where !settled.contains(waiter) {
+                let state = model.waiters[waiter]
+                let actual = acquires[waiter].result.map(Outcome.init)
+                let expected: Outcome? = switch state {
+                case .waiting: nil
+                case .holding, .released: .value(0)
+                case .cancelled: .cancelled
+                }
+                sequence.check(
+                    actual == expected,
+                    "acquire \(waiter) (\(state)) has \(actual.map(String.init(describing:)) ?? "no result")")
+                if let entry = tasks[waiter] {
+                    if let expected {
+                        await sequence.settle("the task awaiting acquire \(waiter) returning") {
+                            entry.outcome.withLock { $0 != nil }
+                        }
+                        let received = entry.outcome.withLock { $0 }
+                        sequence.check(received == expected, "the task awaiting acquire \(waiter) got \(received!)")
+                    } else if let early = entry.outcome.withLock({ $0 }) {
+                        sequence.fail("the task awaiting acquire \(waiter) returned \(early) while waiting")
+                    }
+                }
+                if state != .waiting { settled.insert(waiter) }
+            }
+            let log = grantLog.withLock { $0 }
+            let observed = model.grants.filter { tasks[$0] == nil }
+            sequence.check(log == observed, "observed grants \(log); the model's order is \(observed)")
+        }
+    }
+}
