@@ -22,10 +22,12 @@ extension Model {
         var model: QueueModel
         let queue: DeferredQueue<Int>
         var gets: [Deferred<Int>] = []
-        var tasks: [Int: (task: Task<Void, Never>, outcome: Locked<Outcome?>)] = [:]
-        /// Per observed get, what its `whenComplete` received.
-        var observed: [Int: Locked<[Outcome]>] = [:]
-        var settled: Set<Int> = []
+        /// Per get, for awaited ones: the task, and what its await returned.
+        var tasks: [(task: Task<Void, Never>, outcome: Locked<Outcome?>)?] = []
+        /// Per get, for observed ones: what its `whenComplete` received.
+        var observed: [Locked<[Outcome]>?] = []
+        /// The gets whose state may still change.
+        var unsettled: [Int] = []
         var nextElement = 1
 
         init(_ sequence: SequenceRun) {
@@ -63,11 +65,11 @@ extension Model {
             sequence.check(
                 delivered.sorted() == model.accepted.sorted(),
                 "delivered \(delivered.count) elements of the \(model.accepted.count) accepted, or some twice")
-            for (_, entry) in tasks { await entry.task.value }
+            for case let entry? in tasks { await entry.task.value }
         }
 
         func abandon() {
-            for (_, entry) in tasks { entry.task.cancel() }
+            for case let entry? in tasks { entry.task.cancel() }
             for get in gets { get.cancel() }
         }
 
@@ -131,6 +133,7 @@ extension Model {
             guard let get = expected else { return sequence.fail("get did not throw QueueUnderflow") }
             precondition(get == gets.count, "model and driver disagree on get numbering")
             gets.append(deferred)
+            unsettled.append(get)
             if awaited {
                 let box = Locked<Outcome?>(nil)
                 let task = Task.immediate {
@@ -142,10 +145,12 @@ extension Model {
                     }
                     box.withLock { $0 = outcome }
                 }
-                tasks[get] = (task, box)
+                tasks.append((task, box))
+                observed.append(nil)
             } else {
                 let records = Locked<[Outcome]>([])
-                observed[get] = records
+                tasks.append(nil)
+                observed.append(records)
                 deferred.whenComplete { result in records.withLock { $0.append(Outcome(result)) } }
             }
         }
@@ -181,7 +186,8 @@ extension Model {
             sequence.check(
                 queue.waitingCount == model.line.count,
                 "\(queue.waitingCount) gets waiting; the model says \(model.line.count)")
-            for get in gets.indices where !settled.contains(get) {
+            var stillUnsettled: [Int] = []
+            for get in unsettled {
                 let state = model.gets[get]
                 let expected = state.outcome
                 let actual = gets[get].result.map(Outcome.init)
@@ -201,8 +207,9 @@ extension Model {
                         received == (expected.map { [$0] } ?? []),
                         "the observer of get \(get) received \(received)")
                 }
-                if state != .waiting { settled.insert(get) }
+                if state == .waiting { stillUnsettled.append(get) }
             }
+            unsettled = stillUnsettled
         }
     }
 }

@@ -49,12 +49,15 @@ extension Model {
         let gate: GateUnderTest
         var model: TokenGateModel
         var acquires: [Deferred<Void>] = []
-        /// For awaited acquires: the task, and what its await returned.
-        var tasks: [Int: (task: Task<Void, Never>, outcome: Locked<Outcome?>)] = [:]
+        /// Per acquire, for awaited ones: the task, and what its await returned.
+        var tasks: [(task: Task<Void, Never>, outcome: Locked<Outcome?>)?] = []
         /// The observed acquires, in the order their grants arrived.
         let grantLog = Locked<[Int]>([])
-        /// Waiters whose state can no longer change, checked for the last time.
-        var settled: Set<Int> = []
+        /// The model's grants to observed acquires, and how many of the model's grants were looked at.
+        var expectedGrantLog: [Int] = []
+        var grantsSeen = 0
+        /// The acquires whose state may still change.
+        var unsettled: [Int] = []
 
         init(_ sequence: SequenceRun, _ gate: GateUnderTest) {
             self.sequence = sequence
@@ -82,13 +85,12 @@ extension Model {
             sequence.begin("final check")
             sequence.check(gate.freeTokens() == gate.limit, "\(gate.freeTokens()) of \(gate.limit) tokens free at the end")
             sequence.check(gate.waiting() == 0, "\(gate.waiting()) acquires still waiting at the end")
-            let observed = model.grants.filter { tasks[$0] == nil }
-            sequence.check(grantLog.withLock { $0 } == observed, "grants happened out of order")
-            for (_, entry) in tasks { await entry.task.value }
+            sequence.check(grantLog.withLock { $0 } == expectedGrantLog, "grants happened out of order")
+            for case let entry? in tasks { await entry.task.value }
         }
 
         func abandon() {
-            for (_, entry) in tasks { entry.task.cancel() }
+            for case let entry? in tasks { entry.task.cancel() }
             for acquire in acquires { acquire.cancel() }
         }
 
@@ -123,6 +125,7 @@ extension Model {
             precondition(waiter == acquires.count, "model and driver disagree on waiter numbering")
             let deferred = gate.acquire()
             acquires.append(deferred)
+            unsettled.append(waiter)
             if awaited {
                 let box = Locked<Outcome?>(nil)
                 let task = Task.immediate {
@@ -135,8 +138,9 @@ extension Model {
                     }
                     box.withLock { $0 = outcome }
                 }
-                tasks[waiter] = (task, box)
+                tasks.append((task, box))
             } else {
+                tasks.append(nil)
                 let log = grantLog
                 deferred.whenComplete { result in
                     if case .success = result { log.withLock { $0.append(waiter) } }
@@ -177,7 +181,8 @@ extension Model {
             sequence.check(free == model.freeTokens, "\(free) tokens free; the model says \(model.freeTokens)")
             let waiting = gate.waiting()
             sequence.check(waiting == model.line.count, "\(waiting) acquires waiting; the model says \(model.line.count)")
-            for waiter in acquires.indices where !settled.contains(waiter) {
+            var stillUnsettled: [Int] = []
+            for waiter in unsettled {
                 let state = model.waiters[waiter]
                 let actual = acquires[waiter].result.map(Outcome.init)
                 let expected: Outcome? = switch state {
@@ -199,11 +204,20 @@ extension Model {
                         sequence.fail("the task awaiting acquire \(waiter) returned \(early) while waiting")
                     }
                 }
-                if state != .waiting { settled.insert(waiter) }
+                if state == .waiting { stillUnsettled.append(waiter) }
             }
-            let log = grantLog.withLock { $0 }
-            let observed = model.grants.filter { tasks[$0] == nil }
-            sequence.check(log == observed, "observed grants \(log); the model's order is \(observed)")
+            unsettled = stillUnsettled
+            // A step grants at most one acquire, so comparing the newest entry each step checks the order.
+            while grantsSeen < model.grants.count {
+                let granted = model.grants[grantsSeen]
+                grantsSeen += 1
+                if tasks[granted] == nil { expectedGrantLog.append(granted) }
+            }
+            let (count, last) = grantLog.withLock { ($0.count, $0.last) }
+            sequence.check(
+                count == expectedGrantLog.count && last == expectedGrantLog.last,
+                "\(count) observed grants, the last to \(last.map(String.init) ?? "nobody"); the model has "
+                    + "\(expectedGrantLog.count), the last to \(expectedGrantLog.last.map(String.init) ?? "nobody")")
         }
     }
 }
