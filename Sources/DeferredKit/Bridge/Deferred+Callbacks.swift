@@ -13,10 +13,9 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ start: (@escaping @Sendable (Result<Value, any Error>) -> Void) -> Void
     ) -> Deferred<Value> {
-        let deferred = Deferred<Value>(file: file, line: line)
-        let site = CallSite(file, line)
-        start { result in _ = deferred.complete(result, at: site) }
-        return deferred
+        let handler = CallbackHandler<Value>(site: CallSite(file, line))
+        start { result in handler.complete(result) }
+        return handler.deferred
     }
 
     /// Turns a completion-handler API that reports `(value?, error?)` into a Deferred.
@@ -31,20 +30,46 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ start: (@escaping @Sendable (Value?, (any Error)?) -> Void) -> Void
     ) -> Deferred<Value> {
-        let deferred = Deferred<Value>(file: file, line: line)
-        let site = CallSite(file, line)
+        let handler = CallbackHandler<Value>(site: CallSite(file, line))
         start { value, error in
             if let error {
-                _ = deferred.complete(.failure(error), at: site)
+                handler.complete(.failure(error))
             } else if let value {
-                _ = deferred.complete(.success(value), at: site)
+                handler.complete(.success(value))
             } else {
-                _ = deferred.complete(.failure(MissingCallbackResultError(site: site)), at: site)
+                handler.complete(.failure(MissingCallbackResultError(site: handler.deferred.creationSite)))
             }
         }
-        return deferred
+        return handler.deferred
     }
 
+}
+
+// MARK: - CallbackHandler
+
+/// What a completion handler made by `fromCallback` captures: the Deferred it completes. If the legacy API
+/// drops the handler without calling it, nobody can complete the Deferred any more, so its awaiters and
+/// dependents receive `DeferredAbandonedError` instead of waiting forever.
+@usableFromInline
+final class CallbackHandler<Value: Sendable>: Sendable {
+    @usableFromInline let deferred: Deferred<Value>
+
+    @usableFromInline
+    init(site: CallSite) {
+        deferred = Deferred(owned: site)
+    }
+
+    /// Completes the Deferred; a second call is reported as a double completion at the Deferred's site.
+    @usableFromInline
+    func complete(_ result: Result<Value, any Error>) {
+        _ = deferred.complete(result, at: deferred.creationSite)
+    }
+
+    deinit {
+        if deferred.completeAsOwner(.failure(DeferredAbandonedError(createdAt: deferred.creationSite))) {
+            DeferredDiagnostics.reportAbandoned(createdAt: deferred.creationSite)
+        }
+    }
 }
 
 /// The error of a `(value?, error?)` completion handler that was called with neither.

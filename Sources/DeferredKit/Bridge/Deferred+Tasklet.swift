@@ -27,7 +27,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         @_inheritActorContext(always) _ body: sending @escaping @isolated(any) () async throws -> Value
     ) {
-        self.init(file: file, line: line)
+        self.init(owned: CallSite(file, line))
         flags.insert(.awaitsProducer)
         let task = Task.immediate(priority: priority) { [self] in
             _ = isolation  // isolates this closure to the caller, so the body starts without a hop
@@ -38,9 +38,13 @@ extension Deferred {
                 _ = complete(.failure(error), at: creationSite)
             }
         }
-        lock.withLock {
-            if !hasResult { upstream = .producer(cancel: { task.cancel() }) }
+        let cancelledMeanwhile = lock.withLock { () -> Bool in
+            if hasResult { return false }
+            rare = DeferredRareParts(cancelAction: .producer { task.cancel() })
+            return flags.contains(.cancelRequested)
         }
+        // `cancel()` came from the body itself, before the task was known: pass it on now.
+        if cancelledMeanwhile { task.cancel() }
     }
 
     /// A Deferred for the result of `task`; `cancel()` cancels the task, and the Deferred then completes
@@ -50,9 +54,9 @@ extension Deferred {
     /// let d = Deferred(Task { try await download(url) })
     /// ```
     public convenience init(_ task: Task<Value, any Error>, file: StaticString = #fileID, line: UInt = #line) {
-        self.init(file: file, line: line)
+        self.init(owned: CallSite(file, line))
         flags.insert(.awaitsProducer)
-        upstream = .producer(cancel: { task.cancel() })
+        rare = DeferredRareParts(cancelAction: .producer { task.cancel() })
         Task.immediate { [self] in
             _ = complete(await task.result, at: creationSite)
         }

@@ -164,10 +164,10 @@ extension Deferred {
 
 extension Deferred {
     /// Completes a derived Deferred from upstream. Upstream may legitimately arrive after this Deferred
-    /// was completed by hand or by cancellation; that is not a double completion worth reporting.
+    /// was settled by cancellation; that is not a double completion worth reporting.
     @inlinable
     func settle(_ result: Result<Value, any Error>) {
-        _ = complete(result, at: creationSite, reportingTwice: false)
+        completeAsOwner(result)
     }
 
     /// Makes this derived Deferred complete like `inner` (the `flatMap` hand-off), and moves its
@@ -183,13 +183,14 @@ extension Deferred {
         let cancelled = lock.withLock { () -> Bool in
             if hasResult { return false }
             upstream = .source(WeakCancelNode(inner))
-            return flags.contains(.cancelRequested)
+            // Only a request that reached nothing upstream carries over: a request that cancelled the
+            // source was answered by the result that led here (a `flatRecover` that finishes its clean-up
+            // in the inner Deferred must not see it cancelled).
+            return flags.remove(.cancelAwaitsHandOff) != nil
         }
         if cancelled {
-            // We were cancelled while the source's observers ran: withdraw from the inner Deferred now.
-            inner.withdrawDependent(me) { [self] _ in
-                _ = settleCancel(removing: nil, force: true)
-            }
+            // Cancelled while the source's observers ran: withdraw from the inner Deferred now.
+            inner.withdrawDependent(me) { [self] _ in settleCancel() }
         }
     }
 }

@@ -27,6 +27,8 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     @exclusivity(unchecked) @usableFromInline var resultWords: (UInt64, UInt64, UInt64)
     @exclusivity(unchecked) @usableFromInline var observers: ObserverList<Value>
     @exclusivity(unchecked) @usableFromInline var upstream: DeferredUpstream
+    /// The cancel action, the event channel and the observer index, for the few Deferreds that have them.
+    @exclusivity(unchecked) @usableFromInline var rare: DeferredRareParts?
     @usableFromInline let creationSite: CallSite
 
     // MARK: Creating
@@ -44,6 +46,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
         resultWords = (0, 0, 0)
         observers = ObserverList()
         upstream = .none
+        rare = nil
         creationSite = CallSite(file, line)
     }
 
@@ -66,9 +69,39 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
         dependentCount = 0
         resultWords = (0, 0, 0)
         observers = ObserverList()
-        // Kept type-erased so that the upstream's storage is not generic (see `DeferredUpstream`).
-        upstream = .canceller { object in canceller(unsafeDowncast(object, to: Deferred<Value>.self)) }
+        upstream = .none
+        // Kept type-erased so that the record is not generic (see `DeferredRareParts`).
+        rare = DeferredRareParts(cancelAction: .canceller { object in
+            canceller(unsafeDowncast(object, to: Deferred<Value>.self))
+        })
         creationSite = CallSite(file, line)
+    }
+
+    /// A pending Deferred that only the library completes (with `completeAsOwner`), with an optional
+    /// canceller. Every Deferred a utility of the library hands out is made this way.
+    ///
+    /// When `completesAfterCancel`, `cancel()` runs the canceller and then leaves the result to the owner,
+    /// which must complete it (a combinator's output completes from its inputs' final results, a timeout's
+    /// from its source's); otherwise a canceller that does not complete it is followed by a rejection
+    /// with `CancellationError`.
+    @inlinable
+    init(
+        owned site: CallSite, completesAfterCancel: Bool = false,
+        canceller: (@Sendable (Deferred<Value>) -> Void)? = nil
+    ) {
+        flags = completesAfterCancel ? [.libraryOwned, .awaitsProducer] : .libraryOwned
+        dependentCount = 0
+        resultWords = (0, 0, 0)
+        observers = ObserverList()
+        upstream = .none
+        if let canceller {
+            rare = DeferredRareParts(cancelAction: .canceller { object in
+                canceller(unsafeDowncast(object, to: Deferred<Value>.self))
+            })
+        } else {
+            rare = nil
+        }
+        creationSite = site
     }
 
     /// A Deferred that is complete from the start.
@@ -79,9 +112,10 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
         resultWords = (0, 0, 0)
         observers = ObserverList()
         upstream = .completed(at: site)
+        rare = nil
         creationSite = site
         storedResult = result
-        if case .failure(let error) = result, !(error is CancellationError) {
+        if case .failure(let error) = result, DeferredDiagnostics.isReportable(error) {
             flags.insert(.errorUnobserved)
         }
     }
@@ -89,11 +123,12 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// A pending Deferred derived from `source` (by `map`, `flatMap`, a combinator, …).
     @inlinable
     init(derivedFrom source: any CancelNode, site: CallSite) {
-        flags = []
+        flags = .libraryOwned
         dependentCount = 0
         resultWords = (0, 0, 0)
         observers = ObserverList()
         upstream = .source(WeakCancelNode(source))
+        rare = nil
         creationSite = site
     }
 
@@ -130,10 +165,13 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
             return
         }
         if !observers.isEmpty {
-            // A dropped pending chain: release the next links from a loop instead of recursively.
-            let erased = observers.erasedCallbacks()
-            observers = ObserverList()
-            FiringLoop.release(consume erased)
+            // Freed while pending, with dependents that hold it weakly: nobody can complete it any more,
+            // so they are told so instead of waiting forever. The firing loop runs them (a dropped chain
+            // of any length settles iteratively).
+            let abandoned = observers.takeAll()
+            let site = creationSite
+            DeferredDiagnostics.reportAbandoned(createdAt: site)
+            FiringLoop.runAbandoned { abandoned.run(with: .failure(DeferredAbandonedError(createdAt: site))) }
         }
     }
 
@@ -150,7 +188,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     @inlinable
     @discardableResult
     public func resolve(_ value: Value, file: StaticString = #fileID, line: UInt = #line) -> Bool {
-        complete(.success(value), at: CallSite(file, line))
+        complete(.success(value), at: CallSite(file, line), asOwner: false)
     }
 
     /// Completes the Deferred with `error` and runs its observers before returning.
@@ -163,7 +201,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     @inlinable
     @discardableResult
     public func reject(_ error: any Error, file: StaticString = #fileID, line: UInt = #line) -> Bool {
-        complete(.failure(error), at: CallSite(file, line))
+        complete(.failure(error), at: CallSite(file, line), asOwner: false)
     }
 
     /// Completes the Deferred with `result` and runs its observers before returning.
@@ -178,17 +216,30 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     public func complete(
         with result: Result<Value, any Error>, file: StaticString = #fileID, line: UInt = #line
     ) -> Bool {
-        complete(result, at: CallSite(file, line))
+        complete(result, at: CallSite(file, line), asOwner: false)
+    }
+
+    /// Completes a library-owned Deferred (or any other) on the library's behalf: returns whether this
+    /// call completed it, and never reports a second completion (the library may race with cancellation).
+    @inlinable
+    @discardableResult
+    func completeAsOwner(_ result: Result<Value, any Error>) -> Bool {
+        complete(result, at: creationSite, reportingTwice: false)
     }
 
     @inlinable
-    func complete(_ result: Result<Value, any Error>, at site: CallSite, reportingTwice: Bool = true) -> Bool {
+    func complete(
+        _ result: Result<Value, any Error>, at site: CallSite, reportingTwice: Bool = true, asOwner: Bool = true
+    ) -> Bool {
         // When no observers run on this thread, the observers are taken in this same lock hold and run at
         // once; otherwise the firing loop queues this Deferred behind the observers that are running.
         var batch = ObserverList<Value>()
         var loop: FiringLoop?
         var isTaken = false
+        // What the completion releases (the cancel action: a user closure) dies after the lock.
+        var released: CancelAction?
         let outcome = lock.withLock { () -> CompletionOutcome in
+            if !asOwner && flags.contains(.libraryOwned) { return .notOwner }
             if hasResult {
                 if flags.contains(.cancelRequested) { return .ignored }
                 if case .completed(let first) = upstream { return .twice(first: first) }
@@ -196,9 +247,13 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
             }
             storedResult = result
             upstream = .completed(at: site)
+            if let rare {
+                released = rare.cancelAction.take()
+                rare.observerIndex = nil
+            }
             // Passive observers (pools, event channels) run, but do not count as receiving an error.
             if case .failure(let error) = result, dependentCount == 0,
-               !flags.contains(.hasPermanentDependent), !(error is CancellationError) {
+               !flags.contains(.hasPermanentDependent), DeferredDiagnostics.isReportable(error) {
                 flags.insert(.errorUnobserved)
             }
             if observers.isEmpty {
@@ -213,6 +268,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
             loop = current
             return .completedWithObservers
         }
+        _ = released  // released here, after the lock
         switch outcome {
         case .completedWithObservers:
             if isTaken {
@@ -227,8 +283,11 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
             return false
         case .twice(let first):
             if reportingTwice {
-                DeferredDiagnostics.reportCompletedTwice(at: site, firstAt: first)
+                DeferredDiagnostics.reportCompletedTwice(at: site, firstAt: first, createdAt: creationSite)
             }
+            return false
+        case .notOwner:
+            DeferredDiagnostics.reportCompletedByNonOwner(at: site, createdAt: creationSite)
             return false
         }
     }
@@ -283,12 +342,12 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
                     flags.remove(.errorUnobserved)
                 }
                 if flags.contains(.firing) {
-                    observers.append(observer)  // runs after the observers that are running now
+                    observers.append(observer, index: nil)  // runs after the observers that are running now
                     return nil
                 }
                 return result
             }
-            observers.append(observer)
+            observers.append(observer, index: rare?.observerIndex)
             switch observer.dependent {
             case Observer<Value>.permanent: flags.insert(.hasPermanentDependent)
             case Observer<Value>.passive: break
@@ -331,6 +390,7 @@ extension Deferred {
         case completed
         case ignored
         case twice(first: CallSite?)
+        case notOwner
     }
 
     /// The identity under which this Deferred observes the Deferred it was derived from.

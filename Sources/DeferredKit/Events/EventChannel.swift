@@ -1,7 +1,7 @@
 // MARK: - EventChannel
 
-/// The event state of one pending Deferred, kept in `EventRegistry` rather than in the Deferred (a
-/// Deferred has no field for it: most never emit an event, and memory per Deferred matters).
+/// The event state of one pending Deferred, kept in the Deferred's rare parts (most Deferreds never emit
+/// an event, so the common Deferred has no field for it).
 ///
 /// Events are delivered in one order to every subscriber: whoever emits while nobody is delivering
 /// becomes the deliverer and runs the queue, so an observer that emits does not recurse, and the
@@ -13,10 +13,6 @@ final class EventChannel: @unchecked Sendable {
         case event(DeferredEvent)
         case close
     }
-
-    /// The Deferred, weakly: an address can be reused after it dies, so a lookup checks it is still the owner.
-    weak var owner: (any EventOwner)?
-    let key: UInt
 
     private let lock = InternalLock()
     // Guarded by `lock`.
@@ -30,13 +26,7 @@ final class EventChannel: @unchecked Sendable {
     /// Installers of forwarding from a combinator's inputs, run when the first subscriber arrives.
     private var forwarders: [@Sendable () -> Void] = []
 
-    init(owner: any EventOwner, key: UInt) {
-        self.owner = owner
-        self.key = key
-    }
-
-    /// Whether nobody subscribed yet (the channel only holds forwarders).
-    var isUnwatched: Bool { lock.withLock { !watching } }
+    init() {}
 
     // MARK: Subscribing
 
@@ -88,7 +78,6 @@ final class EventChannel: @unchecked Sendable {
     /// Closes the channel: subscribers' `onClose` runs after every event emitted before; later events are dropped.
     func close() {
         _ = enqueue(.close)
-        EventRegistry.shared.remove(self)
     }
 
     private func enqueue(_ item: Item) -> Bool {
@@ -137,19 +126,12 @@ final class EventChannel: @unchecked Sendable {
     }
 }
 
-// MARK: - EventOwner
+// MARK: - Watching completion
 
-/// A Deferred seen by the event registry, whatever its `Value`.
-protocol EventOwner: AnyObject, Sendable {
-    var isComplete: Bool { get }
-    /// Calls `body` with the result once the Deferred completes, without expressing interest.
-    func watchCompletion(_ body: @escaping @Sendable () -> Void)
-}
-
-extension Deferred: EventOwner {
+extension Deferred {
+    /// Calls `body` once the Deferred completes (or is abandoned), without expressing interest.
     func watchCompletion(_ body: @escaping @Sendable () -> Void) {
         let closer = ChannelCloser(body)
-        // If a pending Deferred dies, its observers are released: the closer then runs from its deinit.
         addPassiveObserver { _ in closer.run() }
     }
 }
@@ -167,66 +149,4 @@ final class ChannelCloser: @unchecked Sendable {
     }
 
     deinit { run() }
-}
-
-// MARK: - EventRegistry
-
-/// The side table from a Deferred's identity to its `EventChannel`.
-///
-/// A channel with subscribers is removed when its Deferred completes. A channel that only holds
-/// forwarders (a combinator's output nobody listens to) gets no completion observer, so that a
-/// combinator call pays one table entry and nothing more; such entries are swept lazily whenever the
-/// table has doubled.
-final class EventRegistry: @unchecked Sendable {
-    static let shared = EventRegistry()
-
-    private let lock = InternalLock()
-    // Guarded by `lock`.
-    private var channels: [UInt: EventChannel] = [:]
-    private var sweepAt = 256
-
-    /// The channel of `owner`, if it has one.
-    func channel(of owner: any EventOwner) -> EventChannel? {
-        let key = UInt(bitPattern: ObjectIdentifier(owner))
-        return lock.withLock {
-            guard let channel = channels[key], channel.owner === owner else { return nil }
-            return channel
-        }
-    }
-
-    /// The channel of `owner`, created if needed.
-    func makeChannel(of owner: any EventOwner) -> EventChannel {
-        let key = UInt(bitPattern: ObjectIdentifier(owner))
-        let (channel, sweep) = lock.withLock { () -> (EventChannel, [EventChannel]) in
-            if let channel = channels[key], channel.owner === owner { return (channel, []) }
-            let channel = EventChannel(owner: owner, key: key)
-            channels[key] = channel
-            guard channels.count >= sweepAt else { return (channel, []) }
-            sweepAt = channels.count * 2
-            return (channel, Array(channels.values))
-        }
-        if !sweep.isEmpty {
-            // Outside the table lock: asking a Deferred whether it is complete takes its lock.
-            for candidate in sweep where candidate !== channel {
-                guard let owner = candidate.owner else {
-                    remove(candidate)
-                    continue
-                }
-                if candidate.isUnwatched && owner.isComplete { remove(candidate) }
-            }
-            lock.withLock { sweepAt = Swift.max(256, channels.count * 2) }
-        }
-        return channel
-    }
-
-    func remove(_ channel: EventChannel) {
-        let removed = lock.withLock { () -> EventChannel? in
-            guard channels[channel.key] === channel else { return nil }
-            return channels.removeValue(forKey: channel.key)
-        }
-        _ = removed
-    }
-
-    /// The number of channels (for tests).
-    var count: Int { lock.withLock { channels.count } }
 }

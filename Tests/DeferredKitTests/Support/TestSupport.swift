@@ -60,6 +60,30 @@ enum DiagnosticsSpy {
         }
     }
 
+    /// The events of one kind reported at `line` of `file` (the misuse site, or the creation site).
+    static func events(
+        _ kind: KindName, atLine line: UInt, file: String = #fileID
+    ) -> [DeferredDiagnostics.Event] {
+        events.withLock { list in
+            list.filter { event in
+                guard KindName(event.kind) == kind else { return false }
+                return event.site.line == line && event.site.fileID == file
+            }
+        }
+    }
+
+    enum KindName {
+        case unhandledError, completedTwice, completedByNonOwner, abandoned
+        init(_ kind: DeferredDiagnostics.Event.Kind) {
+            switch kind {
+            case .unhandledError: self = .unhandledError
+            case .completedTwice: self = .completedTwice
+            case .completedByNonOwner: self = .completedByNonOwner
+            case .abandoned: self = .abandoned
+            }
+        }
+    }
+
     static func completedTwice(atLine line: UInt, file: String = #fileID) -> [DeferredDiagnostics.Event] {
         events.withLock { list in
             list.filter { event in
