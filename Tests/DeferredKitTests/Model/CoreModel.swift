@@ -88,6 +88,13 @@ extension Model {
             }
         }
 
+        /// Whether a `flatRecover` transform throws (`ModelError(400 + k)`) instead of returning its inner
+        /// Deferred; a cancellation is always handed over (Twisted's asynchronous clean-up).
+        static func flatRecoverThrows(_ error: any Error, _ k: Int) -> Bool {
+            guard let error = error as? ModelError else { return false }
+            return (error.code &+ k) % 3 == 0
+        }
+
         /// Whether a `flatMap` transform throws (`ModelError(200 + k)`) instead of returning its inner Deferred.
         static func flatMapThrows(_ value: Int, _ k: Int) -> Bool {
             (value &+ k) % 4 == 0
@@ -156,6 +163,7 @@ extension Model {
             case map(k: Int)
             case recover(k: Int)
             case flatMap(k: Int, inner: Int)
+            case flatRecover(k: Int, inner: Int)
             case tasklet(k: Int, catches: Bool)
 
             var isRoot: Bool {
@@ -173,6 +181,7 @@ extension Model {
                 case .map(let k): "map k=\(k)"
                 case .recover(let k): "recover k=\(k)"
                 case .flatMap(let k, let inner): "flatMap k=\(k) -> node \(inner)"
+                case .flatRecover(let k, let inner): "flatRecover k=\(k) -> node \(inner)"
                 case .tasklet(let k, let catches): "tasklet k=\(k)\(catches ? " catching" : "")"
                 }
             }
@@ -191,16 +200,21 @@ extension Model {
             var outcome: Outcome?
             var cancelRequested = false
             var hasPermanentDependent = false
-            /// A flatMap whose transform ran: it now waits on its inner Deferred.
+            /// A flatMap or flatRecover whose transform ran: it now waits on its inner Deferred.
             var isFollowing = false
             var dependents: [Dependent] = []
         }
 
         private(set) var nodes: [Node] = []
-        /// Per awaiting task: the Deferred it awaits and what its await returned or threw.
-        private(set) var awaiters: [(node: Int, outcome: Outcome?)] = []
+        /// Per awaiting task: the Deferred it awaits, what its await returned or threw, and whether the task
+        /// was cancelled (task cancellation is sticky: a second `cancel()` does nothing).
+        private(set) var awaiters: [(node: Int, outcome: Outcome?, isCancelled: Bool)] = []
         /// Per `whenComplete` observer: the Deferred it observes and what it received.
         private(set) var observers: [(node: Int, outcome: Outcome?)] = []
+        /// How often each interesting situation arose.
+        private(set) var situations: [String: Int] = [:]
+
+        private mutating func count(_ situation: String) { situations[situation, default: 0] += 1 }
 
         // MARK: Creating
 
@@ -237,7 +251,7 @@ extension Model {
 
         /// A task awaiting `value`: returns at once on a complete Deferred, else a withdrawable dependent.
         mutating func addAwaiter(_ node: Int) -> Int {
-            awaiters.append((node, nodes[node].outcome))
+            awaiters.append((node, nodes[node].outcome, false))
             let awaiter = awaiters.count - 1
             if nodes[node].outcome == nil {
                 nodes[node].dependents.append(.awaiter(awaiter))
@@ -250,7 +264,10 @@ extension Model {
         /// `resolve`/`reject` by the holder of a root: `true` when it was pending.
         mutating func complete(root node: Int, with outcome: Outcome) -> Bool {
             precondition(nodes[node].kind.isRoot, "only roots are completed by their holder")
-            guard nodes[node].outcome == nil else { return false }
+            guard nodes[node].outcome == nil else {
+                count(nodes[node].cancelRequested ? "late completions after cancel" : "double completions")
+                return false
+            }
             complete(node, with: outcome)
             return true
         }
@@ -287,6 +304,7 @@ extension Model {
                 complete(node, with: Outcome(Result { try Transforms.map(value, k) }))
             case .recover(let k):
                 guard case .failure(let error) = result else { return complete(node, with: outcome) }
+                if error is CancellationError, nodes[node].cancelRequested { count("recovers of their own cancellation") }
                 complete(node, with: Outcome(Result { try Transforms.recover(error, k) }))
             case .flatMap(let k, let inner):
                 // Once following the inner Deferred, this is the inner Deferred's result.
@@ -294,25 +312,34 @@ extension Model {
                 guard case .success(let value) = result else { return complete(node, with: outcome) }
                 if Transforms.flatMapThrows(value, k) { return complete(node, with: .error(200 + k)) }
                 follow(node, inner)
+            case .flatRecover(let k, let inner):
+                if nodes[node].isFollowing { return complete(node, with: outcome) }
+                guard case .failure(let error) = result else { return complete(node, with: outcome) }
+                if Transforms.flatRecoverThrows(error, k) { return complete(node, with: .error(400 + k)) }
+                follow(node, inner)
             case .tasklet(let k, let catches):
+                if catches, outcome == .cancelled { count("tasklet bodies catching a cancellation") }
                 complete(node, with: Outcome(Result { try Transforms.tasklet(result, k, catches: catches) }))
             case .plain, .canceller, .completed:
                 preconditionFailure("model: a root has no source")
             }
         }
 
-        /// The flatMap hand-off: the derived Deferred now waits on `inner` (withdrawing from it at once if it
-        /// was cancelled meanwhile).
+        /// The flatMap hand-off: the derived Deferred now waits on `inner`.
+        ///
+        /// A cancelled flatMap whose request cancelled its source does not pass the request on to `inner`:
+        /// the source's final result answered it, and the transform chose to go on (a `flatRecover` that
+        /// finishes its clean-up in the inner Deferred). It stays marked as cancelled, so a later `cancel()`
+        /// does nothing and a withdrawing dependent does not count as its last one. (A request that reached
+        /// a source already completing does carry over to `inner`; sequentially that cannot happen.)
         private mutating func follow(_ node: Int, _ inner: Int) {
             nodes[node].upstream = inner
             nodes[node].isFollowing = true
+            if nodes[node].cancelRequested { count("hand-offs after a cancellation") }
             if let outcome = nodes[inner].outcome {
                 return complete(node, with: outcome)
             }
             nodes[inner].dependents.append(.node(node))
-            if nodes[node].cancelRequested {
-                withdraw(.node(node), from: inner)
-            }
         }
 
         // MARK: Cancelling
@@ -325,17 +352,20 @@ extension Model {
             case .plain:
                 complete(node, with: .cancelled)
             case .canceller(let plan):
+                if plan != .nothing { count("cancellers supplying the result") }
                 complete(node, with: plan.outcome)
             case .completed:
                 preconditionFailure("model: a completed root is pending")
-            case .map, .recover, .flatMap, .tasklet:
+            case .map, .recover, .flatMap, .flatRecover, .tasklet:
                 withdraw(.node(node), from: nodes[node].upstream!)
             }
         }
 
-        /// Cancels an awaiting task: it withdraws if it is still waiting.
+        /// Cancels an awaiting task: it withdraws if it is still waiting and was not cancelled before (a task
+        /// that stayed as the last dependent waits on for the final result, whatever happens meanwhile).
         mutating func cancelAwaiter(_ awaiter: Int) {
-            guard awaiters[awaiter].outcome == nil else { return }
+            guard awaiters[awaiter].outcome == nil, !awaiters[awaiter].isCancelled else { return }
+            awaiters[awaiter].isCancelled = true
             withdraw(.awaiter(awaiter), from: awaiters[awaiter].node)
         }
 
@@ -345,9 +375,11 @@ extension Model {
             precondition(nodes[source].outcome == nil, "model: withdrawing from a complete Deferred")
             let withdrawable = nodes[source].dependents.count(where: { if case .observer = $0 { false } else { true } })
             if withdrawable == 1, !nodes[source].hasPermanentDependent, !nodes[source].cancelRequested {
+                count("last dependents out, cancelling their source")
                 cancel(source)
                 return
             }
+            count("withdrawals leaving other dependents")
             nodes[source].dependents.removeAll { $0 == dependent }
             switch dependent {
             case .node(let node):

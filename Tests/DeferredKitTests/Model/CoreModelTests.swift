@@ -3,7 +3,7 @@ import Testing
 
 extension Model {
     @Suite struct CoreModelTests {
-        /// Random sequences of resolve / reject / cancel / whenComplete / map / recover / flatMap / tasklet /
+        /// Random sequences of resolve / reject / cancel / whenComplete / map / recover / flatMap / flatRecover / tasklet /
         /// await / cancel-an-awaiting-task, each step checked against `CoreModel`.
         @Test func coreFollowsTheModel() async {
             DiagnosticsSpy.install()  // double completions are part of the model; keep their reports off stderr
@@ -28,7 +28,7 @@ extension Model {
         var awaiterVerified: [Bool] = []
         var observerVerified: [Bool] = []
 
-        static let maxNodes = 32
+        static let maxNodes = 48
 
         init(_ sequence: SequenceRun) { self.sequence = sequence }
 
@@ -52,7 +52,9 @@ extension Model {
             var step = steps
             while true {
                 let pendingNodes = model.nodes.indices.filter { model.nodes[$0].outcome == nil }
-                let pendingAwaiters = model.awaiters.indices.filter { model.awaiters[$0].outcome == nil }
+                let pendingAwaiters = model.awaiters.indices.filter {
+                    model.awaiters[$0].outcome == nil && !model.awaiters[$0].isCancelled
+                }
                 if pendingNodes.isEmpty && pendingAwaiters.isEmpty { break }
                 sequence.step = step
                 step += 1
@@ -66,6 +68,7 @@ extension Model {
             }
             sequence.begin("final check")
             verifyEverythingAgain()
+            sequence.counters.merge(model.situations, uniquingKeysWith: +)
             for task in awaiterTasks { await task.value }
         }
 
@@ -82,26 +85,43 @@ extension Model {
             case 0..<14 where !full || deferreds.isEmpty:
                 createRoot()
             case 14..<34 where !full && !deferreds.isEmpty:
-                derive(from: random.recentIndex(count: deferreds.count))
+                derive(from: pickNode(pendingPercent: 70))
             case 34..<42 where !deferreds.isEmpty:
-                observe(random.recentIndex(count: deferreds.count))
+                observe(pickNode(pendingPercent: 60))
             case 42..<52 where !deferreds.isEmpty:
-                startAwaiter(random.recentIndex(count: deferreds.count))
+                startAwaiter(pickNode(pendingPercent: 60))
             case 52..<70:
                 let roots = model.nodes.indices.filter { model.nodes[$0].kind.isRoot }
                 guard !roots.isEmpty else { return createRoot() }
-                completeRoot(roots[random.below(roots.count)])
+                let pendingRoots = roots.filter { model.nodes[$0].outcome == nil }
+                completeRoot(pick(from: pendingRoots, percent: 85) ?? roots[random.below(roots.count)])
             case 70..<86 where !deferreds.isEmpty:
-                cancel(random.recentIndex(count: deferreds.count))
+                cancel(pickNode(pendingPercent: 80))
             case 86..<96 where !awaiterTasks.isEmpty:
-                cancelAwaiter(random.recentIndex(count: awaiterTasks.count))
+                let waiting = model.awaiters.indices.filter {
+                    model.awaiters[$0].outcome == nil && !model.awaiters[$0].isCancelled
+                }
+                cancelAwaiter(pick(from: waiting, percent: 80) ?? random.recentIndex(count: awaiterTasks.count))
             case 96..<100:
                 let owned = model.nodes.indices.filter { !model.nodes[$0].kind.isRoot }
                 guard !owned.isEmpty else { return createRoot() }
                 completeFromOutside(owned[random.below(owned.count)])
             default:
-                if deferreds.isEmpty { createRoot() } else { cancel(random.recentIndex(count: deferreds.count)) }
+                if deferreds.isEmpty { createRoot() } else { cancel(pickNode(pendingPercent: 80)) }
             }
+        }
+
+        /// A node: a pending one `pendingPercent`% of the time when there is one (they are where the
+        /// interesting interactions happen), otherwise any, biased towards recent ones.
+        func pickNode(pendingPercent: Int) -> Int {
+            let pending = model.nodes.indices.filter { model.nodes[$0].outcome == nil }
+            return pick(from: pending, percent: pendingPercent) ?? random.recentIndex(count: deferreds.count)
+        }
+
+        /// One of `candidates`, `percent`% of the time when there are any; `nil` otherwise.
+        func pick(from candidates: [Int], percent: Int) -> Int? {
+            guard !candidates.isEmpty, random.chance(percent) else { return nil }
+            return candidates[random.recentIndex(count: candidates.count)]
         }
 
         func describe(_ node: Int) -> String {
@@ -161,7 +181,8 @@ extension Model {
             let kind: CoreModel.Kind = switch roll {
             case 0..<32: .map(k: k)
             case 32..<56: .recover(k: k)
-            case 56..<78: .flatMap(k: k, inner: random.recentIndex(count: deferreds.count))
+            case 56..<70: .flatMap(k: k, inner: random.recentIndex(count: deferreds.count))
+            case 70..<78: .flatRecover(k: k, inner: random.recentIndex(count: deferreds.count))
             default: .tasklet(k: k, catches: random.chance(50))
             }
             sequence.begin("create node \(deferreds.count): \(kind) of node \(source)")
@@ -176,6 +197,12 @@ extension Model {
                 let innerDeferred = deferreds[inner]
                 derived = upstream.flatMap { value in
                     if Transforms.flatMapThrows(value, k) { throw ModelError(code: 200 + k) }
+                    return innerDeferred
+                }
+            case .flatRecover(let k, let inner):
+                let innerDeferred = deferreds[inner]
+                derived = upstream.flatRecover { error in
+                    if Transforms.flatRecoverThrows(error, k) { throw ModelError(code: 400 + k) }
                     return innerDeferred
                 }
             case .tasklet(let k, let catches):
@@ -308,7 +335,7 @@ extension Model {
             }
             for awaiter in awaiterResults.indices where !awaiterVerified[awaiter] {
                 let box = awaiterResults[awaiter]
-                let (node, expected) = model.awaiters[awaiter]
+                let (node, expected, _) = model.awaiters[awaiter]
                 guard let expected else {
                     if let early = box.withLock({ $0 }) {
                         sequence.fail("awaiter \(awaiter) of \(describe(node)) returned \(early); the model has it waiting")

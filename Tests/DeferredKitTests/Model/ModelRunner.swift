@@ -117,6 +117,11 @@ extension Model {
         var operation = "setup"
         private(set) var failure: String?
         let trace: Bool
+        /// How often each interesting situation arose (summed over the run and printed, to show what the
+        /// random sequences really exercised).
+        var counters: [String: Int] = [:]
+        /// Steps performed, the finale's included.
+        var stepsRun = 0
 
         init(seed: UInt64, trace: Bool) {
             self.seed = seed
@@ -136,8 +141,12 @@ extension Model {
         /// Names the operation of the current step, for the failure message and the trace.
         func begin(_ operation: String) {
             self.operation = operation
+            stepsRun += 1
             if trace { print("  step \(step): \(operation)") }
         }
+
+        /// Counts one occurrence of a situation worth knowing the run exercised.
+        func count(_ situation: String) { counters[situation, default: 0] += 1 }
 
         /// Yields until `condition` holds: the other side is a task that has been resumed, so this ends in
         /// a few yields; a bound turns a bug (a task that never resumes) into a failure instead of a hang.
@@ -170,6 +179,9 @@ extension Model {
         let seeds = configuration.seeds
         let workers = min(configuration.workers, seeds.count)
         let failures = ModelFailures()
+        let totals = Locked<(steps: Int, counters: [String: Int])>((0, [:]))
+        let clock = ContinuousClock()
+        let start = clock.now
         await withTaskGroup(of: Void.self) { group in
             for worker in 0..<workers {
                 group.addTask {
@@ -177,6 +189,10 @@ extension Model {
                         let sequence = SequenceRun(seed: seeds[index], trace: configuration.trace)
                         if configuration.trace { print("\(name) model, seed 0x\(String(seeds[index], radix: 16)):") }
                         await body(sequence, configuration.steps)
+                        totals.withLock { totals in
+                            totals.steps += sequence.stepsRun
+                            totals.counters.merge(sequence.counters, uniquingKeysWith: +)
+                        }
                         if let failure = sequence.failure {
                             failures.add(ModelFailure(
                                 seed: sequence.seed, step: sequence.step, operation: sequence.operation,
@@ -186,6 +202,10 @@ extension Model {
                 }
             }
         }
+        let elapsed = clock.now - start
+        let (steps, counters) = totals.withLock { $0 }
+        let situations = counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print("\(name) model: \(seeds.count) sequences, \(steps) steps on \(workers) workers in \(elapsed); \(situations)")
         let all = failures.all.sorted { $0.seed < $1.seed }
         for failure in all.prefix(configuration.shown) {
             let seed = "0x" + String(failure.seed, radix: 16)

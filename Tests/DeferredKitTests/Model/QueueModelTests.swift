@@ -104,6 +104,12 @@ extension Model {
             nextElement += 1
             let expected = model.put(element)
             sequence.begin("put \(element): \(expected)")
+            switch expected {
+            case .handedTo: sequence.count("puts handed to a waiting get")
+            case .buffered: break
+            case .overflow: sequence.count("overflows")
+            case .finished: sequence.count("puts after finish")
+            }
             do {
                 try queue.put(element)
                 switch expected {
@@ -128,9 +134,11 @@ extension Model {
                 deferred = try queue.get()
             } catch {
                 sequence.check(expected == nil, "get threw \(error); the model says get \(expected!) (\(model.gets[expected!]))")
+                sequence.count("underflows")
                 return
             }
             guard let get = expected else { return sequence.fail("get did not throw QueueUnderflow") }
+            if model.gets[get] == .waiting { sequence.count("waiting gets") }
             precondition(get == gets.count, "model and driver disagree on get numbering")
             gets.append(deferred)
             unsettled.append(get)
@@ -157,6 +165,11 @@ extension Model {
 
         func cancel(_ get: Int) {
             sequence.begin("cancel get \(get) (\(model.gets[get]))")
+            if model.gets[get] == .waiting {
+                sequence.count(tasks[get] != nil ? "cancelled awaiting tasks" : "cancelled waiting gets")
+            } else {
+                sequence.count("cancels with no effect")
+            }
             model.cancel(get)
             if let entry = tasks[get] {
                 entry.task.cancel()
@@ -169,11 +182,13 @@ extension Model {
             sequence.begin("resolve waiting get \(get) from outside")
             let expected = model.completeFromOutside(get)
             let returned = gets[get].resolve(-1)
+            sequence.count("outside completions")
             sequence.check(returned == expected, "resolving a waiting get from outside returned \(returned)")
         }
 
         func finish() {
             sequence.begin("finish")
+            sequence.count("finished queues")
             model.finish()
             queue.finish()
         }

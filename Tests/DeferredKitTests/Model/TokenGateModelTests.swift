@@ -150,12 +150,18 @@ extension Model {
 
         func release(_ holder: Int) {
             let next = model.release(holder)
+            if next != nil { sequence.count("releases handing the token on") }
             sequence.begin("release by \(holder)\(next.map { ", handing the token to \($0)" } ?? "")")
             gate.release()
         }
 
         func cancel(_ waiter: Int) {
             sequence.begin("cancel acquire \(waiter) (\(model.waiters[waiter]))")
+            let isAwaited = tasks[waiter] != nil
+            switch model.waiters[waiter] {
+            case .waiting: sequence.count(isAwaited ? "cancelled awaiting tasks" : "cancelled waiting acquires")
+            default: sequence.count("cancels with no effect")
+            }
             model.cancel(waiter)
             if let entry = tasks[waiter] {
                 entry.task.cancel()
@@ -168,6 +174,7 @@ extension Model {
             sequence.begin("resolve waiting acquire \(waiter) from outside")
             let expected = model.completeFromOutside(waiter)
             let returned = acquires[waiter].resolve(())
+            sequence.count("outside completions")
             sequence.check(returned == expected, "resolving a waiting acquire from outside returned \(returned)")
         }
 
