@@ -304,7 +304,9 @@ extension Model {
                 complete(node, with: Outcome(Result { try Transforms.map(value, k) }))
             case .recover(let k):
                 guard case .failure(let error) = result else { return complete(node, with: outcome) }
-                if error is CancellationError, nodes[node].cancelRequested { count("recovers of their own cancellation") }
+                if error is CancellationError, nodes[node].cancelRequested {
+                    count("recovers of their own cancellation")
+                }
                 complete(node, with: Outcome(Result { try Transforms.recover(error, k) }))
             case .flatMap(let k, let inner):
                 // Once following the inner Deferred, this is the inner Deferred's result.

@@ -3,8 +3,8 @@ import Testing
 
 extension Model {
     @Suite struct CoreModelTests {
-        /// Random sequences of resolve / reject / cancel / whenComplete / map / recover / flatMap / flatRecover / tasklet /
-        /// await / cancel-an-awaiting-task, each step checked against `CoreModel`.
+        /// Random sequences of resolve / reject / cancel / whenComplete / map / recover / flatMap / flatRecover /
+        /// tasklet / await / cancel-an-awaiting-task, each step checked against `CoreModel`.
         @Test func coreFollowsTheModel() async {
             DiagnosticsSpy.install()  // double completions are part of the model; keep their reports off stderr
             await Model.run("Core", filter: "Model.CoreModelTests") { sequence, steps in
@@ -302,7 +302,7 @@ extension Model {
             for node in deferreds.indices where !nodeVerified[node] {
                 let deferred = deferreds[node]
                 guard let expected = model.nodes[node].outcome else {
-                    if let result = deferred.result {
+                    if deferred.isComplete, let result = deferred.result {
                         sequence.fail("\(describe(node)) completed with \(Outcome(result)); the model has it pending")
                         return
                     }
@@ -338,15 +338,19 @@ extension Model {
                 let (node, expected, _) = model.awaiters[awaiter]
                 guard let expected else {
                     if let early = box.withLock({ $0 }) {
-                        sequence.fail("awaiter \(awaiter) of \(describe(node)) returned \(early); the model has it waiting")
+                        sequence.fail(
+                            "awaiter \(awaiter) of \(describe(node)) returned \(early); the model has it waiting")
                     }
                     continue
                 }
-                await sequence.settle("awaiter \(awaiter) of \(describe(node)) returning") { box.withLock { $0 != nil } }
+                await sequence.settle("awaiter \(awaiter) of \(describe(node)) returning") {
+                    box.withLock { $0 != nil }
+                }
                 let received = box.withLock { $0 }
                 sequence.check(
                     received == expected,
-                    "awaiter \(awaiter) of \(describe(node)) got \(received.map(String.init(describing:)) ?? "nothing"); "
+                    "awaiter \(awaiter) of \(describe(node)) got "
+                        + "\(received.map(String.init(describing:)) ?? "nothing"); "
                         + "the model says \(expected)")
                 awaiterVerified[awaiter] = true
             }
@@ -365,7 +369,8 @@ extension Model {
             for observer in observerRecords.indices {
                 let records = observerRecords[observer].withLock { $0 }
                 let node = model.observers[observer].node
-                sequence.check(records.count == 1, "observer \(observer) of \(describe(node)) ran \(records.count) times")
+                sequence.check(
+                    records.count == 1, "observer \(observer) of \(describe(node)) ran \(records.count) times")
                 guard let stamp = records.first?.stamp else { continue }
                 if let previous = lastStamp[node] {
                     sequence.check(

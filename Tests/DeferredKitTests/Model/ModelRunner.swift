@@ -48,7 +48,9 @@ extension Model {
             }
             if let n = environment("DEFERREDKIT_MODEL_STEPS").flatMap(Int.init), n > 0 { configuration.steps = n }
             if let n = environment("DEFERREDKIT_MODEL_WORKERS").flatMap(Int.init), n > 0 { configuration.workers = n }
-            if let seed = environment("DEFERREDKIT_MODEL_BASE_SEED").flatMap(parseSeed) { configuration.baseSeed = seed }
+            if let seed = environment("DEFERREDKIT_MODEL_BASE_SEED").flatMap(parseSeed) {
+                configuration.baseSeed = seed
+            }
             if let n = environment("DEFERREDKIT_MODEL_SHOW").flatMap(Int.init), n >= 0 { configuration.shown = n }
             configuration.replaySeed = environment("DEFERREDKIT_MODEL_SEED").flatMap(parseSeed)
             configuration.trace = environment("DEFERREDKIT_MODEL_TRACE").map { $0 != "0" && !$0.isEmpty } ?? false
@@ -205,7 +207,8 @@ extension Model {
         let elapsed = clock.now - start
         let (steps, counters) = totals.withLock { $0 }
         let situations = counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        print("\(name) model: \(seeds.count) sequences, \(steps) steps on \(workers) workers in \(elapsed); \(situations)")
+        print("\(name) model: \(seeds.count) sequences, \(steps) steps on \(workers) workers in \(elapsed); "
+            + situations)
         let all = failures.all.sorted { $0.seed < $1.seed }
         for failure in all.prefix(configuration.shown) {
             let seed = "0x" + String(failure.seed, radix: 16)
@@ -215,7 +218,8 @@ extension Model {
                 """)
         }
         if all.count > configuration.shown {
-            Issue.record("\(name) model: \(all.count) of \(seeds.count) sequences failed (\(configuration.shown) shown)")
+            Issue.record(
+                "\(name) model: \(all.count) of \(seeds.count) sequences failed (\(configuration.shown) shown)")
         }
     }
 

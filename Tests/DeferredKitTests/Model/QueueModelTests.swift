@@ -19,6 +19,7 @@ extension Model {
     /// others are awaited by a task and cancelled by cancelling the task.
     final class QueueDriver {
         let sequence: SequenceRun
+        var steps = 0
         var model: QueueModel
         let queue: DeferredQueue<Int>
         var gets: [Deferred<Int>] = []
@@ -39,7 +40,10 @@ extension Model {
         }
 
         func run(steps: Int) async {
-            sequence.begin("create DeferredQueue(size: \(String(describing: model.size)), backlog: \(String(describing: model.backlog)))")
+            self.steps = steps
+            sequence.begin(
+                "create DeferredQueue(size: \(String(describing: model.size)), "
+                    + "backlog: \(String(describing: model.backlog)))")
             for step in 0..<steps {
                 sequence.step = step
                 performRandomStep()
@@ -53,6 +57,14 @@ extension Model {
                 sequence.step = step
                 step += 1
                 if model.line.isEmpty { get(awaited: false) } else { put() }
+                await verify()
+                if sequence.hasFailed { return abandon() }
+            }
+            if model.isFinished {
+                // A finished, drained queue refuses puts and rejects gets with QueueFinished.
+                sequence.step = step
+                put()
+                get(awaited: false)
                 await verify()
                 if sequence.hasFailed { return abandon() }
             }
@@ -74,26 +86,26 @@ extension Model {
         }
 
         func performRandomStep() {
-            let roll = sequence.random.below(1_000)
+            if sequence.step == steps - 1, sequence.random.chance(25) { return finish() }
+            let roll = sequence.random.below(100)
+            let waiting = model.line
             switch roll {
-            case 0..<300:
+            case 0..<30:
                 put()
-            case 300..<500:
+            case 30..<50:
                 get(awaited: false)
-            case 500..<650:
+            case 50..<65:
                 get(awaited: true)
-            case 650..<960 where !gets.isEmpty:
-                let waiting = model.line
-                let get = !waiting.isEmpty && sequence.random.chance(75)
-                    ? waiting[sequence.random.below(waiting.count)]
-                    : sequence.random.below(gets.count)
-                cancel(get)
-            case 960..<998 where !model.line.isEmpty:
-                completeFromOutside(model.line[sequence.random.below(model.line.count)])
-            case 998..<1_000:
-                finish()
+            case 65..<96 where !waiting.isEmpty:
+                // Mostly a waiting get; sometimes any (cancelling a served one changes nothing).
+                let any = sequence.random.chance(15)
+                cancel(any ? sequence.random.below(gets.count) : waiting[sequence.random.below(waiting.count)])
+            case 65..<96 where !gets.isEmpty && sequence.random.chance(10):
+                cancel(sequence.random.below(gets.count))
+            case 96..<100 where !waiting.isEmpty:
+                completeFromOutside(waiting[sequence.random.below(waiting.count)])
             default:
-                put()
+                if sequence.random.chance(50) { put() } else { get(awaited: sequence.random.chance(40)) }
             }
         }
 
@@ -119,7 +131,8 @@ extension Model {
             } catch is QueueOverflow {
                 sequence.check(expected == .overflow, "put \(element) overflowed; the model says \(expected)")
             } catch is QueueFinished {
-                sequence.check(expected == .finished, "put \(element) found the queue finished; the model says \(expected)")
+                sequence.check(
+                    expected == .finished, "put \(element) found the queue finished; the model says \(expected)")
             } catch {
                 sequence.fail("put \(element) threw \(error)")
             }
@@ -133,7 +146,8 @@ extension Model {
             do {
                 deferred = try queue.get()
             } catch {
-                sequence.check(expected == nil, "get threw \(error); the model says get \(expected!) (\(model.gets[expected!]))")
+                sequence.check(
+                    expected == nil, "get threw \(error); the model says get \(expected!) (\(model.gets[expected!]))")
                 sequence.count("underflows")
                 return
             }
@@ -197,7 +211,8 @@ extension Model {
 
         func verify() async {
             if sequence.hasFailed { return }
-            sequence.check(queue.count == model.buffer.count, "\(queue.count) buffered; the model says \(model.buffer.count)")
+            sequence.check(
+                queue.count == model.buffer.count, "\(queue.count) buffered; the model says \(model.buffer.count)")
             sequence.check(
                 queue.waitingCount == model.line.count,
                 "\(queue.waitingCount) gets waiting; the model says \(model.line.count)")
@@ -205,11 +220,16 @@ extension Model {
             for get in unsettled {
                 let state = model.gets[get]
                 let expected = state.outcome
-                let actual = gets[get].result.map(Outcome.init)
-                sequence.check(actual == expected, "get \(get) (\(state)) has \(actual.map(String.init(describing:)) ?? "no result")")
+                // `isComplete` first: the common case, a get still waiting, is the cheapest check.
+                let actual = gets[get].isComplete ? gets[get].result.map(Outcome.init) : nil
+                sequence.check(
+                    actual == expected,
+                    "get \(get) (\(state)) has \(actual.map(String.init(describing:)) ?? "no result")")
                 if let entry = tasks[get] {
                     if let expected {
-                        await sequence.settle("the task awaiting get \(get) returning") { entry.outcome.withLock { $0 != nil } }
+                        await sequence.settle("the task awaiting get \(get) returning") {
+                            entry.outcome.withLock { $0 != nil }
+                        }
                         let received = entry.outcome.withLock { $0 }
                         sequence.check(received == expected, "the task awaiting get \(get) got \(received!)")
                     } else if let early = entry.outcome.withLock({ $0 }) {
