@@ -1,6 +1,6 @@
 // swift-tools-version: 6.2
 //
-// DeferredKit benchmark package (issue 6).
+// DeferredKit benchmark package.
 //
 // A separate SwiftPM package so the library itself carries no benchmark-only
 // dependencies. Run it with:
@@ -36,16 +36,12 @@ let package = Package(
             ],
             swiftSettings: [
                 .swiftLanguageMode(.v6),
-                // Cases for APIs from later issues are compiled only when
-                // their condition is defined; comment a line out to build
-                // without that API.
-                .define("DEFERREDKIT_COMBINATORS"),     // Deferred.all  (CasesCombinators.swift)
-                .define("DEFERREDKIT_LOCK"),            // DeferredLock  (CasesLock.swift)
             ],
             linkerSettings: [
                 // Export the interposed malloc symbols so shared libraries
                 // (libswiftCore, libc++, ...) resolve to our counting versions.
-                .unsafeFlags(["-Xlinker", "--export-dynamic"]),
+                // A GNU ld flag: Linux only (Apple's linker exports them already).
+                .unsafeFlags(["-Xlinker", "--export-dynamic"], .when(platforms: [.linux])),
             ]
         ),
     ]

@@ -9,6 +9,7 @@ func allCases(smoke: Bool) -> [BenchCase] {
         + combinatorCases(smoke: smoke)
         + lockCases()
         + jobQueueCases(smoke: smoke)
+        + withdrawCases(smoke: smoke)
 }
 
 // MARK: - Harness self-check

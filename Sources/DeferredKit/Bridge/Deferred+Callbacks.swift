@@ -45,6 +45,62 @@ extension Deferred {
 
 }
 
+// MARK: - Completion handlers that can be cancelled
+
+extension Deferred {
+    /// Turns a cancellable completion-handler API into a Deferred: `start` begins the work and returns the
+    /// action that aborts it, which `cancel()` runs — so a timeout, or the last dependent withdrawing, stops
+    /// the legacy work too.
+    ///
+    /// After `cancel()` the Deferred is rejected with `CancellationError` unless the handler is called
+    /// synchronously from the cancel action; a later call is ignored.
+    ///
+    /// A name of its own rather than a `fromCallback` overload: Swift cannot tell a multi-statement closure
+    /// that returns a cancel action from one that returns nothing.
+    ///
+    /// ```swift
+    /// let data = Deferred<Data>.fromCancellableCallback { done in
+    ///     let request = legacy.load(url, completion: done)
+    ///     return { request.abort() }
+    /// }
+    /// ```
+    public static func fromCancellableCallback(
+        file: StaticString = #fileID, line: UInt = #line,
+        _ start: (@escaping @Sendable (Result<Value, any Error>) -> Void) -> @Sendable () -> Void
+    ) -> Deferred<Value> {
+        let abort = LockedState<(@Sendable () -> Void)?>(nil)
+        let handler = CallbackHandler<Value>(site: CallSite(file, line)) { _ in
+            let action = abort.withLock { $0.take() }
+            action?()
+        }
+        let action = start { result in handler.complete(result) }
+        let unused = abort.withLock { state -> (@Sendable () -> Void)? in
+            if handler.deferred.isComplete { return action }  // finished before it could be cancelled
+            state = action
+            return nil
+        }
+        _ = unused  // released after unlocking
+        return handler.deferred
+    }
+}
+
+extension Deferred where Value == Void {
+    /// Turns a completion-handler API that reports only an optional error into a `Deferred<Void>`:
+    /// `nil` resolves, an error rejects.
+    ///
+    /// ```swift
+    /// let saved = Deferred<Void>.fromCallback { done in store.save(record, completion: done) }
+    /// ```
+    public static func fromCallback(
+        file: StaticString = #fileID, line: UInt = #line,
+        _ start: (@escaping @Sendable ((any Error)?) -> Void) -> Void
+    ) -> Deferred<Void> {
+        let handler = CallbackHandler<Void>(site: CallSite(file, line))
+        start { error in handler.complete(error.map { .failure($0) } ?? .success(())) }
+        return handler.deferred
+    }
+}
+
 // MARK: - CallbackHandler
 
 /// What a completion handler made by `fromCallback` captures: the Deferred it completes. If the legacy API
@@ -55,8 +111,8 @@ final class CallbackHandler<Value: Sendable>: Sendable {
     @usableFromInline let deferred: Deferred<Value>
 
     @usableFromInline
-    init(site: CallSite) {
-        deferred = Deferred(owned: site)
+    init(site: CallSite, canceller: (@Sendable (Deferred<Value>) -> Void)? = nil) {
+        deferred = Deferred(owned: site, canceller: canceller)
     }
 
     /// Completes the Deferred; a second call is reported as a double completion at the Deferred's site.

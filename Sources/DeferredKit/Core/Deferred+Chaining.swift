@@ -202,6 +202,7 @@ extension Deferred {
 /// d = source.flatMap { _ in d }   // rejects with DeferredCycleError
 /// ```
 public struct DeferredCycleError: Error, CustomStringConvertible {
+    /// Creates the error.
     public init() {}
     public var description: String { "a flatMap transform returned the Deferred it was completing" }
 }
