@@ -5,6 +5,7 @@ extension Model {
     @Suite struct CoreModelTests {
         /// Random sequences of resolve / reject / cancel / whenComplete / map / recover / flatMap / flatRecover /
         /// tasklet / await / cancel-an-awaiting-task, each step checked against `CoreModel`.
+        @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)  // Task.immediate, tasklets
         @Test func coreFollowsTheModel() async {
             DiagnosticsSpy.install()  // double completions are part of the model; keep their reports off stderr
             await Model.run("Core", filter: "Model.CoreModelTests") { sequence, steps in
@@ -15,6 +16,7 @@ extension Model {
     }
 
     /// Plays one random sequence on the library and on `CoreModel` side by side.
+    @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)  // Task.immediate, tasklets
     final class CoreDriver {
         let sequence: SequenceRun
         var model = CoreModel()

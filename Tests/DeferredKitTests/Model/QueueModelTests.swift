@@ -5,6 +5,7 @@ extension Model {
     @Suite struct QueueModelTests {
         /// Random put / get / cancel (and, rarely, finish) sequences on a `DeferredQueue`, checked against
         /// `QueueModel`; a third of the queues have a `size` or `backlog` limit.
+        @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)  // Task.immediate, tasklets
         @Test func queueFollowsTheModel() async {
             DiagnosticsSpy.install()
             await Model.run("DeferredQueue", filter: "Model.QueueModelTests") { sequence, steps in
@@ -17,6 +18,7 @@ extension Model {
     ///
     /// Half the gets are observed with `whenComplete` and cancelled with `cancel()` on their Deferred; the
     /// others are awaited by a task and cancelled by cancelling the task.
+    @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)  // Task.immediate, tasklets
     final class QueueDriver {
         let sequence: SequenceRun
         var steps = 0

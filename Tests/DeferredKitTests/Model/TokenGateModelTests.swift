@@ -4,6 +4,7 @@ import Testing
 extension Model {
     @Suite struct TokenGateModelTests {
         /// Random acquire / release / cancel sequences on a `DeferredLock`, checked against `TokenGateModel`.
+        @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)  // Task.immediate, tasklets
         @Test func lockFollowsTheModel() async {
             DiagnosticsSpy.install()
             await Model.run("DeferredLock", filter: "Model.TokenGateModelTests/lockFollowsTheModel") {
@@ -17,6 +18,7 @@ extension Model {
         }
 
         /// The same with a `DeferredSemaphore` of 1 to 4 tokens.
+        @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)  // Task.immediate, tasklets
         @Test func semaphoreFollowsTheModel() async {
             DiagnosticsSpy.install()
             await Model.run("DeferredSemaphore", filter: "Model.TokenGateModelTests/semaphoreFollowsTheModel") {
@@ -45,6 +47,7 @@ extension Model {
     /// Half the acquires are observed with `whenComplete` (which logs grants in the order they happen, and
     /// is cancelled with `cancel()` on the acquire's Deferred); the others are awaited by a task (cancelled
     /// by cancelling the task, which withdraws the last dependent and so cancels the acquire).
+    @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)  // Task.immediate, tasklets
     final class TokenGateDriver {
         let sequence: SequenceRun
         let gate: GateUnderTest
