@@ -27,6 +27,11 @@ extension Model {
         var observerRecords: [Locked<[(outcome: Outcome, stamp: Int)]>] = []
         let stamps = Locked(0)
         var nodeVerified: [Bool] = []
+        /// The diagnostic reports this sequence's completions must have caused: a completion of a complete
+        /// root that was not cancelled is reported as `completedTwice` (after `cancel()` it is silently
+        /// ignored); every completion of a library-owned Deferred from outside as `completedByNonOwner`.
+        var expectedCompletedTwice = 0
+        var expectedCompletedByNonOwner = 0
         var awaiterVerified: [Bool] = []
         var observerVerified: [Bool] = []
 
@@ -269,9 +274,11 @@ extension Model {
             let outcome: Outcome = random.chance(60) ? .value(random.below(1_000)) : .error(1 + random.below(60))
             sequence.begin("complete \(describe(node)) with \(outcome)")
             let expected = model.complete(root: node, with: outcome)
+            if !expected, !model.nodes[node].cancelRequested { expectedCompletedTwice += 1 }
+            let line = sequence.diagnosticsLine
             let returned = switch outcome {
-            case .value(let value): deferreds[node].resolve(value)
-            default: deferreds[node].reject(outcome.error!)
+            case .value(let value): deferreds[node].resolve(value, file: #fileID, line: line)
+            default: deferreds[node].reject(outcome.error!, file: #fileID, line: line)
             }
             sequence.check(returned == expected, "completing returned \(returned), the model says \(expected)")
         }
@@ -279,7 +286,8 @@ extension Model {
         func completeFromOutside(_ node: Int) {
             sequence.begin("resolve library-owned \(describe(node)) from outside")
             let expected = model.completeFromOutside(owned: node)
-            let returned = deferreds[node].resolve(-7)
+            expectedCompletedByNonOwner += 1
+            let returned = deferreds[node].resolve(-7, file: #fileID, line: sequence.diagnosticsLine)
             sequence.check(returned == expected, "completing an owned Deferred from outside returned \(returned)")
         }
 
@@ -301,6 +309,15 @@ extension Model {
         /// awaiters the model has completed are complete (waiting for tasks that finish elsewhere) with the
         /// model's result, each observer exactly once.
         func verify() async {
+            let site = CallSite(#fileID, sequence.diagnosticsLine)
+            let twice = DiagnosticsSpy.count(.completedTwice, at: site)
+            sequence.check(
+                twice == expectedCompletedTwice,
+                "\(twice) completedTwice reports; the model expects \(expectedCompletedTwice)")
+            let notOwner = DiagnosticsSpy.count(.completedByNonOwner, at: site)
+            sequence.check(
+                notOwner == expectedCompletedByNonOwner,
+                "\(notOwner) completedByNonOwner reports; the model expects \(expectedCompletedByNonOwner)")
             for node in deferreds.indices where !nodeVerified[node] {
                 let deferred = deferreds[node]
                 guard let expected = model.nodes[node].outcome else {

@@ -114,6 +114,8 @@ extension Model {
     /// The state one sequence's driver shares with the runner: the generator, the step, the first failure.
     final class SequenceRun {
         let seed: UInt64
+        /// The sequence's place in the run: unique among the sequences running at once.
+        let index: Int
         var random: SplitMix64
         var step = 0
         var operation = "setup"
@@ -125,13 +127,18 @@ extension Model {
         /// Steps performed, the finale's included.
         var stepsRun = 0
 
-        init(seed: UInt64, trace: Bool) {
+        init(seed: UInt64, index: Int, trace: Bool) {
             self.seed = seed
+            self.index = index
             random = SplitMix64(seed: seed)
             self.trace = trace
         }
 
         var hasFailed: Bool { failure != nil }
+
+        /// The line number this sequence passes to the completions it attempts, so that it can count its
+        /// own diagnostic reports among everyone's (`DiagnosticsSpy.count(_:at:)`): real lines are small.
+        var diagnosticsLine: UInt { 1_000_000 + UInt(index) }
 
         /// Records a failed check (only the first one of a sequence: later ones are usually its echoes).
         func check(_ condition: Bool, _ message: @autoclosure () -> String) {
@@ -188,7 +195,7 @@ extension Model {
             for worker in 0..<workers {
                 group.addTask {
                     for index in stride(from: worker, to: seeds.count, by: workers) {
-                        let sequence = SequenceRun(seed: seeds[index], trace: configuration.trace)
+                        let sequence = SequenceRun(seed: seeds[index], index: index, trace: configuration.trace)
                         if configuration.trace { print("\(name) model, seed 0x\(String(seeds[index], radix: 16)):") }
                         await body(sequence, configuration.steps)
                         totals.withLock { totals in

@@ -31,6 +31,8 @@ extension Model {
         var observed: [Locked<[Outcome]>?] = []
         /// The gets whose state may still change.
         var unsettled: [Int] = []
+        /// Each completion of a waiter from outside must be refused and reported as `completedByNonOwner`.
+        var expectedCompletedByNonOwner = 0
         var nextElement = 1
 
         init(_ sequence: SequenceRun) {
@@ -197,7 +199,8 @@ extension Model {
         func completeFromOutside(_ get: Int) {
             sequence.begin("resolve waiting get \(get) from outside")
             let expected = model.completeFromOutside(get)
-            let returned = gets[get].resolve(-1)
+            expectedCompletedByNonOwner += 1
+            let returned = gets[get].resolve(-1, file: #fileID, line: sequence.diagnosticsLine)
             sequence.count("outside completions")
             sequence.check(returned == expected, "resolving a waiting get from outside returned \(returned)")
         }
@@ -213,6 +216,10 @@ extension Model {
 
         func verify() async {
             if sequence.hasFailed { return }
+            let reports = DiagnosticsSpy.count(.completedByNonOwner, at: CallSite(#fileID, sequence.diagnosticsLine))
+            sequence.check(
+                reports == expectedCompletedByNonOwner,
+                "\(reports) completedByNonOwner reports; the model expects \(expectedCompletedByNonOwner)")
             sequence.check(
                 queue.count == model.buffer.count, "\(queue.count) buffered; the model says \(model.buffer.count)")
             sequence.check(

@@ -62,6 +62,8 @@ extension Model {
         var grantsSeen = 0
         /// The acquires whose state may still change.
         var unsettled: [Int] = []
+        /// Each completion of a waiter from outside must be refused and reported as `completedByNonOwner`.
+        var expectedCompletedByNonOwner = 0
 
         init(_ sequence: SequenceRun, _ gate: GateUnderTest) {
             self.sequence = sequence
@@ -178,7 +180,8 @@ extension Model {
         func completeFromOutside(_ waiter: Int) {
             sequence.begin("resolve waiting acquire \(waiter) from outside")
             let expected = model.completeFromOutside(waiter)
-            let returned = acquires[waiter].resolve(())
+            expectedCompletedByNonOwner += 1
+            let returned = acquires[waiter].resolve((), file: #fileID, line: sequence.diagnosticsLine)
             sequence.count("outside completions")
             sequence.check(returned == expected, "resolving a waiting acquire from outside returned \(returned)")
         }
@@ -189,6 +192,10 @@ extension Model {
         /// the grant order so far.
         func verify() async {
             if sequence.hasFailed { return }
+            let reports = DiagnosticsSpy.count(.completedByNonOwner, at: CallSite(#fileID, sequence.diagnosticsLine))
+            sequence.check(
+                reports == expectedCompletedByNonOwner,
+                "\(reports) completedByNonOwner reports; the model expects \(expectedCompletedByNonOwner)")
             let free = gate.freeTokens()
             sequence.check(free == model.freeTokens, "\(free) tokens free; the model says \(model.freeTokens)")
             let waiting = gate.waiting()
