@@ -137,8 +137,14 @@ extension Model {
         var hasFailed: Bool { failure != nil }
 
         /// The line number this sequence passes to the completions it attempts, so that it can count its
-        /// own diagnostic reports among everyone's (`DiagnosticsSpy.count(_:at:)`): real lines are small.
-        var diagnosticsLine: UInt { 1_000_000 + UInt(index) }
+        /// own diagnostic reports among everyone's (`DiagnosticsSpy.count(_:at:)`): unique in the process
+        /// (models in one file run at once), and far above any real line.
+        let diagnosticsLine: UInt = SequenceRun.lines.withLock { line in
+            line += 1
+            return line
+        }
+
+        private static let lines = Locked<UInt>(1_000_000)
 
         /// Records a failed check (only the first one of a sequence: later ones are usually its echoes).
         func check(_ condition: Bool, _ message: @autoclosure () -> String) {
