@@ -19,19 +19,8 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ transform: @escaping @Sendable (Value) throws -> U
     ) -> Deferred<U> {
-        let derived = Deferred<U>(derivedFrom: self, site: CallSite(file, line))
-        addDependent(derived.dependentID) { result in
-            switch result {
-            case .success(let value):
-                do {
-                    derived.settle(.success(try transform(value)))
-                } catch {
-                    derived.settle(.failure(error))
-                }
-            case .failure(let error):
-                derived.settle(.failure(error))
-            }
-        }
+        let derived = MapLink<Value, U>(from: self, site: CallSite(file, line), transform: transform)
+        addObserver(.link(derived, { MapLink<Value, U>.receive($0, $1) }))
         return derived
     }
 
@@ -48,19 +37,8 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ transform: @escaping @Sendable (Value) throws -> Deferred<U>
     ) -> Deferred<U> {
-        let derived = Deferred<U>(derivedFrom: self, site: CallSite(file, line))
-        addDependent(derived.dependentID) { result in
-            switch result {
-            case .success(let value):
-                do {
-                    derived.follow(try transform(value))
-                } catch {
-                    derived.settle(.failure(error))
-                }
-            case .failure(let error):
-                derived.settle(.failure(error))
-            }
-        }
+        let derived = FlatMapLink<Value, U>(from: self, site: CallSite(file, line), transform: transform)
+        addObserver(.link(derived, { FlatMapLink<Value, U>.receive($0, $1) }))
         return derived
     }
 
@@ -179,7 +157,10 @@ extension Deferred {
             return
         }
         let me = dependentID
-        inner.addDependent(me) { [self] result in settle(result) }
+        // This Deferred is the inner one's observer itself: no closure to allocate.
+        inner.addObserver(.link(self, { object, result in
+            unsafeDowncast(object, to: Deferred<Value>.self).settle(result)
+        }))
         let cancelled = lock.withLock { () -> Bool in
             if hasResult { return false }
             upstream = .source(WeakCancelNode(inner))

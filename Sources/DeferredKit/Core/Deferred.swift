@@ -15,21 +15,24 @@
 ///
 /// Cancellation follows interest: cancelling a derived Deferred or an awaiting task withdraws it from
 /// what it waits on, and the work itself is cancelled only when its last dependent has withdrawn.
-public final class Deferred<Value: Sendable>: @unchecked Sendable {
+public class Deferred<Value: Sendable>: @unchecked Sendable {
+    // Not `final`, so that a derived Deferred can be its own observer node (`MapLink`, `FlatMapLink`:
+    // one allocation per link instead of two). Users cannot subclass a `public` class outside the module;
+    // every member is `final`, so nothing is dispatched dynamically.
     // Every stored property below is guarded by `lock`, except `creationSite`, which never changes. The
     // lock already makes every access exclusive, so the run-time exclusivity checks (about a third of the
     // cost of create + observe + resolve) are switched off for these properties.
-    @usableFromInline let lock = InternalLock()
-    @exclusivity(unchecked) @usableFromInline var flags: DeferredFlags
-    @exclusivity(unchecked) @usableFromInline var dependentCount: UInt32
+    @usableFromInline final let lock = InternalLock()
+    @exclusivity(unchecked) @usableFromInline final var flags: DeferredFlags
+    @exclusivity(unchecked) @usableFromInline final var dependentCount: UInt32
     // The result, in one 24-byte slot that holds a value inline, a box with a larger value, or the error,
     // as `flags` say (see Deferred+ResultStorage.swift for why it is not a `Result<Value, any Error>?`).
-    @exclusivity(unchecked) @usableFromInline var resultWords: (UInt64, UInt64, UInt64)
-    @exclusivity(unchecked) @usableFromInline var observers: ObserverList<Value>
-    @exclusivity(unchecked) @usableFromInline var upstream: DeferredUpstream
+    @exclusivity(unchecked) @usableFromInline final var resultWords: (UInt64, UInt64, UInt64)
+    @exclusivity(unchecked) @usableFromInline final var observers: ObserverList<Value>
+    @exclusivity(unchecked) @usableFromInline final var upstream: DeferredUpstream
     /// The cancel action, the event channel and the observer index, for the few Deferreds that have them.
-    @exclusivity(unchecked) @usableFromInline var rare: DeferredRareParts?
-    @usableFromInline let creationSite: CallSite
+    @exclusivity(unchecked) @usableFromInline final var rare: DeferredRareParts?
+    @usableFromInline final let creationSite: CallSite
 
     // MARK: Creating
 
@@ -187,7 +190,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// ```
     @inlinable
     @discardableResult
-    public func resolve(_ value: Value, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+    final public func resolve(_ value: Value, file: StaticString = #fileID, line: UInt = #line) -> Bool {
         complete(.success(value), at: CallSite(file, line), asOwner: false)
     }
 
@@ -200,7 +203,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// ```
     @inlinable
     @discardableResult
-    public func reject(_ error: any Error, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+    final public func reject(_ error: any Error, file: StaticString = #fileID, line: UInt = #line) -> Bool {
         complete(.failure(error), at: CallSite(file, line), asOwner: false)
     }
 
@@ -213,7 +216,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// ```
     @inlinable
     @discardableResult
-    public func complete(
+    final public func complete(
         with result: Result<Value, any Error>, file: StaticString = #fileID, line: UInt = #line
     ) -> Bool {
         complete(result, at: CallSite(file, line), asOwner: false)
@@ -223,12 +226,12 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// call completed it, and never reports a second completion (the library may race with cancellation).
     @inlinable
     @discardableResult
-    func completeAsOwner(_ result: Result<Value, any Error>) -> Bool {
+    final func completeAsOwner(_ result: Result<Value, any Error>) -> Bool {
         complete(result, at: creationSite, reportingTwice: false)
     }
 
     @inlinable
-    func complete(
+    final func complete(
         _ result: Result<Value, any Error>, at site: CallSite, reportingTwice: Bool = true, asOwner: Bool = true
     ) -> Bool {
         // When no observers run on this thread, the observers are taken in this same lock hold and run at
@@ -300,7 +303,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// if case .success(let user)? = lookup.result { show(user) }
     /// ```
     @inlinable
-    public var result: Result<Value, any Error>? {
+    final public var result: Result<Value, any Error>? {
         lock.withLock {
             flags.remove(.errorUnobserved)
             return storedResult
@@ -313,7 +316,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// if !download.isComplete { showSpinner() }
     /// ```
     @inlinable
-    public var isComplete: Bool {
+    final public var isComplete: Bool {
         lock.withLock { hasResult }
     }
 
@@ -329,13 +332,13 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// download.whenComplete { result in print(result) }
     /// ```
     @inlinable
-    public func whenComplete(_ observer: @escaping @Sendable (Result<Value, any Error>) -> Void) {
+    final public func whenComplete(_ observer: @escaping @Sendable (Result<Value, any Error>) -> Void) {
         addObserver(Observer(dependent: Observer<Value>.permanent, callback: observer))
     }
 
     /// Adds an observer; runs it at once when the Deferred is complete and its observers are not running.
     @inlinable
-    func addObserver(_ observer: Observer<Value>) {
+    final func addObserver(_ observer: Observer<Value>) {
         let runNow = lock.withLock { () -> Result<Value, any Error>? in
             if let result = storedResult {
                 if observer.dependent != Observer<Value>.passive {
@@ -366,7 +369,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
 extension Deferred {
     /// Runs the observers, including any added while they run, then clears the firing mark.
     @inlinable
-    func drainObservers() {
+    final func drainObservers() {
         while true {
             let batch = lock.withLock { () -> (ObserverList<Value>, Result<Value, any Error>)? in
                 if observers.isEmpty {
@@ -395,5 +398,5 @@ extension Deferred {
 
     /// The identity under which this Deferred observes the Deferred it was derived from.
     @inlinable
-    var dependentID: UInt { UInt(bitPattern: ObjectIdentifier(self)) }
+    final var dependentID: UInt { UInt(bitPattern: ObjectIdentifier(self)) }
 }

@@ -42,8 +42,9 @@ struct FiringJob {
 /// hands its observers `DeferredAbandonedError` through the loop (`runAbandoned`).
 @usableFromInline
 final class FiringLoop {
-    @usableFromInline var isRunning = false
-    @usableFromInline var queue: [FiringJob?] = []
+    // One loop per thread, touched only by its thread: the run-time exclusivity checks would only cost.
+    @exclusivity(unchecked) @usableFromInline var isRunning = false
+    @exclusivity(unchecked) @usableFromInline var queue: [FiringJob?] = []
 
     @usableFromInline
     init() {}

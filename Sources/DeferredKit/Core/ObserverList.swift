@@ -2,14 +2,20 @@
 
 /// One registered observer of a Deferred, with the identity of the dependent it belongs to.
 ///
-/// `dependent == Observer.permanent` marks a *permanent* observer (`whenComplete`): it never withdraws,
-/// so a Deferred that has one is never cancelled on behalf of its dependents. `Observer.passive` marks an
-/// observer that expresses no interest at all (a pool tracking a Deferred, an event channel that ends at
-/// completion): it neither keeps the Deferred from being cancelled nor counts as a dependent. Any other
-/// value names a withdrawable dependent (a derived Deferred, an awaiting task, a combinator) that can take
-/// its observer back.
+/// Most observers are a callback and a dependent identity. `dependent == Observer.permanent` marks a
+/// *permanent* observer (`whenComplete`): it never withdraws, so a Deferred that has one is never
+/// cancelled on behalf of its dependents. `Observer.passive` marks an observer that expresses no interest
+/// at all (a pool tracking a Deferred, an event channel that ends at completion): it neither keeps the
+/// Deferred from being cancelled nor counts as a dependent. Any other value names a withdrawable
+/// dependent (an awaiting task, a combinator) that can take its observer back.
+///
+/// A *link* is a derived Deferred that is its own observer (`map`, `flatMap`): the list holds the link
+/// and a function that needs no captures, so registering it allocates nothing; its identity is its address.
 @usableFromInline
-struct Observer<Value: Sendable>: Sendable {
+enum Observer<Value: Sendable>: Sendable {
+    case callback(dependent: UInt, @Sendable (Result<Value, any Error>) -> Void)
+    case link(AnyObject & Sendable, @Sendable (AnyObject, Result<Value, any Error>) -> Void)
+
     /// The identity of a `whenComplete` observer.
     @usableFromInline static var permanent: UInt { 0 }
     /// The identity of an observer that expresses no interest.
@@ -17,18 +23,32 @@ struct Observer<Value: Sendable>: Sendable {
     /// The identity of a withdrawn observer's place in a long list (see `ObserverIndex`).
     @usableFromInline static var tombstone: UInt { .max }
 
-    @usableFromInline let dependent: UInt
-    @usableFromInline let callback: @Sendable (Result<Value, any Error>) -> Void
-
     @inlinable
     init(dependent: UInt, callback: @escaping @Sendable (Result<Value, any Error>) -> Void) {
-        self.dependent = dependent
-        self.callback = callback
+        self = .callback(dependent: dependent, callback)
+    }
+
+    /// The dependent this observer belongs to.
+    @inlinable
+    var dependent: UInt {
+        switch self {
+        case .callback(let dependent, _): return dependent
+        case .link(let link, _): return UInt(bitPattern: ObjectIdentifier(link))
+        }
+    }
+
+    /// Hands `result` to the observer.
+    @inlinable
+    func callback(_ result: Result<Value, any Error>) {
+        switch self {
+        case .callback(_, let callback): callback(result)
+        case .link(let link, let receive): receive(link, result)
+        }
     }
 
     /// A withdrawn observer's place: skipped when the list runs.
     @usableFromInline
-    static var withdrawn: Observer { Observer(dependent: tombstone, callback: { _ in }) }
+    static var withdrawn: Observer { .callback(dependent: tombstone, { _ in }) }
 }
 
 // MARK: - ObserverList

@@ -1,7 +1,7 @@
 // MARK: - OrderedValues
 
 /// Values kept in input order while inputs complete in any order, counting down to the last one — the
-/// state shared by `all` and `MultiFuture`.
+/// state shared by `all` and `DeferredGroup.values()`.
 @usableFromInline
 struct OrderedValues<Input: Sendable>: Sendable {
     @usableFromInline var values: [Input?]
@@ -31,17 +31,16 @@ struct OrderedValues<Input: Sendable>: Sendable {
     @inlinable
     var isFull: Bool { remaining == 0 }
 
-    /// Every value, in input order, leaving the storage empty. Only when `isFull`.
+    /// Every value, in input order. Only when `isFull`.
     @inlinable
-    mutating func collect() -> [Input] {
-        let collected = values.map { $0! }
-        values = []
-        return collected
+    func collect() -> [Input] {
+        values.map { $0! }
     }
 
-    /// Drops the values gathered so far (the combination failed).
+    /// Moves out the storage, to be released after unlocking (a value's `deinit` is user code).
     @inlinable
-    mutating func discard() {
-        values = []
+    mutating func take() -> [Input?] {
+        defer { values = [] }
+        return values
     }
 }

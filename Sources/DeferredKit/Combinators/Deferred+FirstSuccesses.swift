@@ -1,4 +1,4 @@
-// MARK: - some
+// MARK: - firstSuccesses
 
 extension Deferred {
     /// A Deferred for the first `count` of `inputs` to succeed, in the order they succeeded, each with
@@ -9,23 +9,27 @@ extension Deferred {
     /// the number of inputs); either way it then withdraws from the inputs still pending. A `count` of 0
     /// resolves at once with `[]`. Every input error counts as handled.
     ///
+    /// - Parameters:
+    ///   - inputs: the Deferreds to wait on.
+    ///   - count: how many successes are needed; it must not be negative.
+    ///
     /// ```swift
     /// // A quorum: two of three replicas must acknowledge.
-    /// let acks = try await Deferred.some(replicas.map { $0.write(record) }, count: 2).value
+    /// let acks = try await Deferred.firstSuccesses(replicas.map { $0.write(record) }, count: 2).value
     /// ```
     @inlinable
-    public static func some<C: Collection>(
+    public static func firstSuccesses<C: Collection>(
         _ inputs: C, count: Int, file: StaticString = #fileID, line: UInt = #line
     ) -> Deferred<[(index: Int, value: Value)]> where C.Element == Deferred<Value> {
-        precondition(count >= 0, "Deferred.some: count must not be negative (got \(count))")
+        precondition(count >= 0, "Deferred.firstSuccesses: count must not be negative (got \(count))")
         return Combination.run(
-            SomeRule<Value>(total: inputs.count, required: count), over: inputs, file: file, line: line)
+            FirstSuccessesRule<Value>(total: inputs.count, required: count), over: inputs, file: file, line: line)
     }
 }
 
 // MARK: - NotEnoughSuccessesError
 
-/// The error of `some(_:count:)` once `count` successes can no longer be reached.
+/// The error of `firstSuccesses(_:count:)` once `count` successes can no longer be reached.
 ///
 /// ```swift
 /// catch let error as NotEnoughSuccessesError { print(error.failures.map(\.index)) }
@@ -55,11 +59,11 @@ public struct NotEnoughSuccessesError: Error, CustomStringConvertible {
     }
 }
 
-// MARK: - SomeRule
+// MARK: - FirstSuccessesRule
 
-/// `some`: decide on the `required`-th success, or as soon as too many have failed.
+/// `firstSuccesses`: decide on the `required`-th success, or as soon as too many have failed.
 @usableFromInline
-struct SomeRule<Input: Sendable>: CombinationRule {
+struct FirstSuccessesRule<Input: Sendable>: CombinationRule {
     @usableFromInline let total: Int
     @usableFromInline let required: Int
     @usableFromInline var successes: [(index: Int, value: Input)] = []
@@ -90,6 +94,12 @@ struct SomeRule<Input: Sendable>: CombinationRule {
             failures.append((index, error))
             return total - failures.count < required ? .failure(rejection()) : nil
         }
+    }
+
+    @inlinable
+    mutating func takeLeftovers() -> ([(index: Int, value: Input)], [(index: Int, error: any Error)]) {
+        defer { successes = []; failures = [] }
+        return (successes, failures)
     }
 
     @inlinable

@@ -2,15 +2,14 @@
 
 /// The inputs a collector still waits on, held weakly (a strong hold would keep dropped, never-completing
 /// inputs alive through their own observers), so that it can withdraw from them. Not thread-safe: keep
-/// it under the owner's lock.
-struct PendingInputs<Value: Sendable> {
-    private struct Slot {
+/// it in the owner's locked state.
+struct PendingInputs<Value: Sendable>: Sendable {
+    private struct Slot: Sendable {
         weak var input: Deferred<Value>?
     }
 
     private var slots: [Slot] = []
     private var pendingIndices = Set<Int>()
-    private var isWithdrawn = false
 
     /// Records `input` and returns its index.
     mutating func add(_ input: Deferred<Value>) -> Int {
@@ -19,23 +18,20 @@ struct PendingInputs<Value: Sendable> {
         return slots.count - 1
     }
 
-    /// The input at `index` completed (or was withdrawn from).
+    /// The input at `index` delivered its result (clearing a weak reference releases nothing).
     mutating func settle(_ index: Int) {
         if pendingIndices.remove(index) != nil { slots[index].input = nil }
     }
 
-    /// Whether the input at `index` is still awaited.
+    /// Whether the input at `index` has not delivered its result.
     func isPending(_ index: Int) -> Bool { pendingIndices.contains(index) }
 
-    /// Every input still pending, once; later calls return nothing. Withdraw from them outside the lock.
-    mutating func takeForWithdrawal() -> [Deferred<Value>] {
-        if isWithdrawn { return [] }
-        isWithdrawn = true
-        let inputs = pendingIndices.sorted().compactMap { slots[$0].input }
-        pendingIndices.removeAll()
-        return inputs
-    }
+    /// How many inputs have not delivered their result.
+    var pendingCount: Int { pendingIndices.count }
 
-    /// Whether `takeForWithdrawal()` has run: an input added now should be withdrawn from at once.
-    var hasWithdrawn: Bool { isWithdrawn }
+    /// Every input still pending and alive, in index order, to withdraw from after unlocking. They stay
+    /// pending: a withdrawn input still delivers its final result (or `CancellationError`).
+    func pendingInputs() -> [(index: Int, input: Deferred<Value>)] {
+        pendingIndices.sorted().compactMap { index in slots[index].input.map { (index, $0) } }
+    }
 }
