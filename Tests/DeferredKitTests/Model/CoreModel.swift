@@ -206,6 +206,10 @@ extension Model {
         }
 
         private(set) var nodes: [Node] = []
+        /// Which nodes are still pending, and which are roots (kept apart so that choosing a node at random
+        /// does not copy every node).
+        private(set) var isPending: [Bool] = []
+        private(set) var isRoot: [Bool] = []
         /// Per awaiting task: the Deferred it awaits, what its await returned or threw, and whether the task
         /// was cancelled (task cancellation is sticky: a second `cancel()` does nothing).
         private(set) var awaiters: [(node: Int, outcome: Outcome?, isCancelled: Bool)] = []
@@ -222,6 +226,8 @@ extension Model {
         mutating func addRoot(_ kind: Kind, completedWith outcome: Outcome? = nil) -> Int {
             precondition(kind.isRoot, "a root needs a root kind")
             nodes.append(Node(kind: kind, outcome: outcome))
+            isPending.append(outcome == nil)
+            isRoot.append(true)
             return nodes.count - 1
         }
 
@@ -229,6 +235,8 @@ extension Model {
         mutating func derive(_ kind: Kind, from source: Int) -> Int {
             precondition(!kind.isRoot, "a derived Deferred needs a derived kind")
             nodes.append(Node(kind: kind, upstream: source))
+            isPending.append(true)
+            isRoot.append(false)
             let node = nodes.count - 1
             if let outcome = nodes[source].outcome {
                 deliver(outcome, to: node)
@@ -281,6 +289,7 @@ extension Model {
         private mutating func complete(_ node: Int, with outcome: Outcome) {
             precondition(nodes[node].outcome == nil, "model: node \(node) completed twice")
             nodes[node].outcome = outcome
+            isPending[node] = false
             let dependents = nodes[node].dependents
             nodes[node].dependents = []
             for dependent in dependents {

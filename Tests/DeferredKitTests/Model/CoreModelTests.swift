@@ -58,7 +58,7 @@ extension Model {
             // Deferred, observer and awaiter must be complete and everything is checked once more.
             var step = steps
             while true {
-                let pendingNodes = model.nodes.indices.filter { model.nodes[$0].outcome == nil }
+                let pendingNodes = Self.indices(where: model.isPending)
                 let pendingAwaiters = model.awaiters.indices.filter {
                     model.awaiters[$0].outcome == nil && !model.awaiters[$0].isCancelled
                 }
@@ -98,9 +98,10 @@ extension Model {
             case 42..<52 where !deferreds.isEmpty:
                 startAwaiter(pickNode(pendingPercent: 60))
             case 52..<70:
-                let roots = model.nodes.indices.filter { model.nodes[$0].kind.isRoot }
+                let isRoot = model.isRoot, isPending = model.isPending
+                let roots = Self.indices(where: isRoot)
                 guard !roots.isEmpty else { return createRoot() }
-                let pendingRoots = roots.filter { model.nodes[$0].outcome == nil }
+                let pendingRoots = roots.filter { isPending[$0] }
                 completeRoot(pick(from: pendingRoots, percent: 85) ?? roots[random.below(roots.count)])
             case 70..<86 where !deferreds.isEmpty:
                 cancel(pickNode(pendingPercent: 80))
@@ -110,7 +111,7 @@ extension Model {
                 }
                 cancelAwaiter(pick(from: waiting, percent: 80) ?? random.recentIndex(count: awaiterTasks.count))
             case 96..<100:
-                let owned = model.nodes.indices.filter { !model.nodes[$0].kind.isRoot }
+                let owned = Self.indices(where: model.isRoot.map { !$0 })
                 guard !owned.isEmpty else { return createRoot() }
                 completeFromOutside(owned[random.below(owned.count)])
             default:
@@ -121,8 +122,15 @@ extension Model {
         /// A node: a pending one `pendingPercent`% of the time when there is one (they are where the
         /// interesting interactions happen), otherwise any, biased towards recent ones.
         func pickNode(pendingPercent: Int) -> Int {
-            let pending = model.nodes.indices.filter { model.nodes[$0].outcome == nil }
+            let pending = Self.indices(where: model.isPending)
             return pick(from: pending, percent: pendingPercent) ?? random.recentIndex(count: deferreds.count)
+        }
+
+        /// The indices whose flag is set.
+        static func indices(where flags: [Bool]) -> [Int] {
+            var indices: [Int] = []
+            for index in flags.indices where flags[index] { indices.append(index) }
+            return indices
         }
 
         /// One of `candidates`, `percent`% of the time when there are any; `nil` otherwise.
