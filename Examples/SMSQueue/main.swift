@@ -28,8 +28,9 @@ for n in 1...12 {
         .whenComplete { result in
             switch result {
             case .success(let job): print("  sent \(job.argument.number) (\(job.output!)) at t=\(job.stoppedAt!)")
-            case .failure(let error as JobQueue<SMS, String>.JobError):
-                print("  not sent \(error.job.argument.number): \(error.error)")
+            case .failure(let error as JobQueueError):
+                let number = error.job(as: JobQueue<SMS, String>.Job.self)?.argument.number ?? "?"
+                print("  not sent \(number): \(error.underlyingError)")
             case .failure(let error): print("  unexpected \(error)")
             }
         }

@@ -10,6 +10,8 @@ func allCases(smoke: Bool) -> [BenchCase] {
         + lockCases()
         + jobQueueCases(smoke: smoke)
         + withdrawCases(smoke: smoke)
+        + queueCases(smoke: smoke)
+        + fanOutCases(smoke: smoke)
 }
 
 // MARK: - Harness self-check

@@ -232,8 +232,8 @@ public final class DeferredGroup<Value: Sendable>: Sendable {
         var actions = first
         while true {
             for result in actions.results {
-                // The queue is unbounded and only this deliverer finishes it: `put` cannot throw.
-                try? queue.put(result)
+                // The queue is unbounded and only this deliverer finishes it: `put` is accepted at once.
+                queue.put(result)
             }
             if let end = actions.end {
                 if let end { queueFailure.withLock { $0 = end } }
@@ -278,7 +278,7 @@ public final class DeferredGroup<Value: Sendable>: Sendable {
     fileprivate func nextResult() async throws -> Result<Value, any Error>? {
         do {
             return try await queue.take()
-        } catch is QueueFinished {
+        } catch is DeferredQueueFinishedError {
             if let error = queueFailure.withLock({ $0 }) { throw error }
             return nil
         }

@@ -56,7 +56,7 @@ let operations: [String: (Int) async -> Void] = [
         let queue = DeferredQueue<Int>()
         var sum = 0
         for i in 0 ..< n {
-            try? queue.put(i)
+            queue.put(i)
             sum &+= (try? await queue.get().value) ?? 0
         }
         sink(sum)

@@ -96,15 +96,18 @@ typealias TestQueue = JobQueue<String, Int>
         #expect(job.output == 42)
     }
 
-    @Test func failingJobRejectsWithJobErrorCarryingTheJob() throws {
+    @Test func failingJobRejectsWithJobQueueErrorCarryingTheJob() throws {
         let work = ManualWork()
         let queue = TestQueue(width: 1, handler: work.handle)
         let job = queue.put("x")
         work.work("x").reject(Flake(number: 3))
-        let error = try #require(job.result?.failureValue as? TestQueue.JobError)
-        #expect(error.error as? Flake == Flake(number: 3))
-        #expect(error.job.argument == "x")
-        #expect(error.job.result?.failureValue as? Flake == Flake(number: 3))
+        let error = try #require(job.result?.failureValue as? JobQueueError)
+        #expect(error.underlyingError as? Flake == Flake(number: 3))
+        let failed = try #require(error.job(as: TestQueue.Job.self))
+        #expect(failed.argument == "x")
+        #expect(failed.result?.failureValue as? Flake == Flake(number: 3))
+        #expect(error.jobID == failed.id)
+        #expect(error.job(as: JobQueue<Int, Int>.Job.self) == nil)
     }
 
     @Test func cancellingAPendingJobRemovesItAndRejectsWithCancellation() throws {
@@ -114,9 +117,9 @@ typealias TestQueue = JobQueue<String, Int>
         let b = queue.put("b")
         let pendingB = try #require(queue.pending().first)
         #expect(queue.cancel(pendingB))
-        let error = try #require(b.result?.failureValue as? TestQueue.JobError)
-        #expect(error.error is CancellationError)
-        #expect(error.job.argument == "b")
+        let error = try #require(b.result?.failureValue as? JobQueueError)
+        #expect(error.underlyingError is CancellationError)
+        #expect(error.job(as: TestQueue.Job.self)?.argument == "b")
         work.finish("a")
         #expect(work.arguments == ["a"])
         #expect(!queue.cancel(pendingB))   // already ended
@@ -129,7 +132,7 @@ typealias TestQueue = JobQueue<String, Int>
         queue.put("b")
         #expect(queue.cancel(try #require(queue.underway().first)))
         #expect(work.work("a").result?.failureValue is CancellationError)
-        #expect((a.result?.failureValue as? TestQueue.JobError)?.error is CancellationError)
+        #expect((a.result?.failureValue as? JobQueueError)?.underlyingError is CancellationError)
         #expect(work.arguments == ["a", "b"])   // the slot is free again
     }
 
@@ -141,8 +144,8 @@ typealias TestQueue = JobQueue<String, Int>
         b.cancel()
         a.cancel()
         #expect(work.work("a").result?.failureValue is CancellationError)
-        #expect((b.result?.failureValue as? TestQueue.JobError)?.error is CancellationError)
-        #expect((a.result?.failureValue as? TestQueue.JobError)?.job.argument == "a")
+        #expect((b.result?.failureValue as? JobQueueError)?.underlyingError is CancellationError)
+        #expect((a.result?.failureValue as? JobQueueError)?.job(as: TestQueue.Job.self)?.argument == "a")
         #expect(work.arguments == ["a"])
     }
 
@@ -152,10 +155,62 @@ typealias TestQueue = JobQueue<String, Int>
         let queue = TestQueue(width: 1) { _ in shared }
         let a = queue.put("a")
         queue.cancel(try #require(queue.underway().first))
-        #expect((a.result?.failureValue as? TestQueue.JobError)?.error is CancellationError)
+        #expect((a.result?.failureValue as? JobQueueError)?.underlyingError is CancellationError)
         #expect(!shared.isComplete)
         shared.resolve(1)
         #expect(try other.result?.get() == 1)
+    }
+
+    @Test func cancelledAsyncJobKeepsItsSlotUntilItsTaskHasEnded() async throws {
+        let gate = TestGate()
+        let running = TimeLocked((now: 0, most: 0))
+        let queue = JobQueue<Int, Int>(width: 1) { n in
+            running.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            await gate.wait()   // ignores the cancellation, like a body finishing its clean-up
+            running.withLock { $0.now -= 1 }
+            return n
+        }
+        let first = queue.put(1)
+        let second = queue.put(2)
+        await gate.waitForArrivals(1)
+        #expect(queue.cancel(try #require(queue.underway().first)))
+        #expect(queue.underway().map(\.argument) == [1])   // its task is still running
+        #expect(queue.pending().map(\.argument) == [2])
+        gate.open()
+        _ = await first.settled
+        #expect(try await second.value.output == 2)
+        #expect(running.withLock { $0.most } == 1)
+    }
+
+    @Test func underwayJobWhoseWorkOthersWantKeepsItsSlotUntilTheWorkEnds() throws {
+        let shared = Deferred<Int>()
+        let other = shared.map { $0 }
+        let work = ManualWork()
+        let queue = TestQueue(width: 1) { name in name == "a" ? shared : work.handle(name) }
+        let a = queue.put("a")
+        queue.put("b")
+        queue.cancel(try #require(queue.underway().first))
+        #expect((a.result?.failureValue as? JobQueueError)?.underlyingError is CancellationError)
+        #expect(queue.underway().map(\.argument) == ["a"])
+        #expect(work.arguments.isEmpty)
+        shared.resolve(1)
+        #expect(work.arguments == ["b"])
+        #expect(try other.result?.get() == 1)
+    }
+
+    @Test func reprioritizingOrCancellingPendingJobsLeavesNoStaleHeapEntries() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 0, handler: work.handle)
+        queue.put("a")
+        let b = queue.put("b")
+        let job = try #require(queue.pending().first)
+        for round in 0..<1_000 { queue.reprioritize(job, to: round % 7) }
+        #expect(queue.heapCount == 2)
+        b.cancel()
+        #expect(queue.heapCount == 1)
+        queue.width = 1
+        #expect(work.arguments == ["a"])
+        #expect(queue.heapCount == 0)
     }
 
     @Test func reprioritizeMovesAPendingJob() throws {
@@ -194,8 +249,8 @@ typealias TestQueue = JobQueue<String, Int>
         let c = queue.put("c", priority: 1)
         let stopped = queue.stop()
         #expect(!stopped.isComplete)
-        #expect((b.result?.failureValue as? TestQueue.JobError)?.error is JobQueueStoppedError)
-        #expect((c.result?.failureValue as? TestQueue.JobError)?.error is JobQueueStoppedError)
+        #expect((b.result?.failureValue as? JobQueueError)?.underlyingError is JobQueueStoppedError)
+        #expect((c.result?.failureValue as? JobQueueError)?.underlyingError is JobQueueStoppedError)
         work.finish("a", with: 1)
         #expect(try a.result?.get().output == 1)
         let saved = try #require(try stopped.result?.get())
@@ -208,7 +263,7 @@ typealias TestQueue = JobQueue<String, Int>
         let queue = TestQueue(width: 1) { _ in .resolved(0) }
         _ = queue.stop()
         let late = queue.put("late")
-        #expect((late.result?.failureValue as? TestQueue.JobError)?.error is JobQueueStoppedError)
+        #expect((late.result?.failureValue as? JobQueueError)?.underlyingError is JobQueueStoppedError)
     }
 
     @Test func savedJobsCanBeRequeuedOnANewQueue() throws {
@@ -262,5 +317,32 @@ typealias TestQueue = JobQueue<String, Int>
         queue.pause()
         do { queue.put("dropped-pending").cancel() }
         #expect(DiagnosticsSpy.unhandledErrors(atLine: #line - 1).isEmpty)
+    }
+
+    @Test func usersCannotCompleteAJobsDeferredOrTheStopResult() throws {
+        let work = ManualWork()
+        let queue = TestQueue(width: 1, handler: work.handle)
+        let job = queue.put("a")
+        #expect(!job.reject(Flake(number: 1)))
+        #expect(!job.isComplete)
+        let stopped = queue.stop()
+        #expect(!stopped.resolve([]))
+        work.finish("a", with: 9)
+        #expect(try job.result?.get().output == 9)
+        #expect(try stopped.result?.get().isEmpty == true)
+    }
+
+    @Test func cancellingAnAsyncJobGivesItsTasksFinalResult() async throws {
+        let gate = TestGate()
+        let queue = JobQueue<Int, Int>(width: 1) { n in
+            await gate.wait()
+            return Task.isCancelled ? -n : n
+        }
+        let job = queue.put(5)
+        await gate.waitForArrivals(1)
+        job.cancel()
+        #expect(!job.isComplete)   // its task is still ending
+        gate.open()
+        #expect(try await job.value.output == -5)
     }
 }

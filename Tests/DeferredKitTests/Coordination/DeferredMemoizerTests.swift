@@ -2,11 +2,11 @@ import Testing
 @testable import DeferredKit
 
 extension Coordination {
-    @Suite struct MemoizeTests {
+    @Suite struct DeferredMemoizerTests {
         @Test func concurrentCallsWithSameKeyShareOneInFlightCall() throws {
             let calls = Shared(0)
             let work = Deferred<Int>()
-            let f = memoize { (key: String) -> Deferred<Int> in
+            let f = DeferredMemoizer { (key: String) -> Deferred<Int> in
                 calls.update { $0 += 1 }
                 return work
             }
@@ -20,14 +20,14 @@ extension Coordination {
 
         @Test func differentKeysCallSeparately() {
             let calls = Shared<[Int]>([])
-            let f = memoize { (key: Int) -> Deferred<Int> in calls.append(key); return .resolved(key) }
+            let f = DeferredMemoizer { (key: Int) -> Deferred<Int> in calls.append(key); return .resolved(key) }
             _ = f(1); _ = f(2); _ = f(1)
             #expect(calls.value == [1, 2])
         }
 
         @Test func successIsCached() throws {
             let calls = Shared(0)
-            let f = memoize { (key: Int) -> Deferred<Int> in calls.update { $0 += 1 }; return .resolved(key * 2) }
+            let f = DeferredMemoizer { (key: Int) -> Deferred<Int> in calls.update { $0 += 1 }; return .resolved(key * 2) }
             #expect(try f(4).result?.get() == 8)
             #expect(try f(4).result?.get() == 8)
             #expect(calls.value == 1)
@@ -36,7 +36,7 @@ extension Coordination {
 
         @Test func failuresAreNotCachedByDefault() throws {
             let calls = Shared(0)
-            let f = memoize { (key: Int) -> Deferred<Int> in
+            let f = DeferredMemoizer { (key: Int) -> Deferred<Int> in
                 let n = calls.update { $0 += 1; return $0 }
                 return n == 1 ? .rejected(TestError(code: n)) : .resolved(n)
             }
@@ -47,7 +47,7 @@ extension Coordination {
 
         @Test func thrownErrorsAreNotCached() throws {
             let calls = Shared(0)
-            let f = memoize { (key: Int) throws -> Deferred<Int> in
+            let f = DeferredMemoizer { (key: Int) throws -> Deferred<Int> in
                 if calls.update({ $0 += 1; return $0 }) == 1 { throw TestError() }
                 return .resolved(1)
             }
@@ -57,7 +57,7 @@ extension Coordination {
 
         @Test func failuresAreCachedWhenAsked() {
             let calls = Shared(0)
-            let f = memoize(cachingFailures: true) { (key: Int) -> Deferred<Int> in
+            let f = DeferredMemoizer(cachingFailures: true) { (key: Int) -> Deferred<Int> in
                 calls.update { $0 += 1 }
                 return .rejected(TestError())
             }
@@ -68,7 +68,7 @@ extension Coordination {
 
         @Test func clearForgetsCachedResults() {
             let calls = Shared(0)
-            let f = memoize { (key: Int) -> Deferred<Int> in calls.update { $0 += 1 }; return .resolved(key) }
+            let f = DeferredMemoizer { (key: Int) -> Deferred<Int> in calls.update { $0 += 1 }; return .resolved(key) }
             _ = f(1); _ = f(2)
             f.clear(1)
             _ = f(1); _ = f(2)
@@ -81,7 +81,7 @@ extension Coordination {
 
         @Test func cancellingOneCallerDoesNotCancelSharedWork() throws {
             let work = Deferred<Int>()
-            let f = memoize { (_: Int) in work }
+            let f = DeferredMemoizer { (_: Int) in work }
             let a = f(0), b = f(0)
             a.cancel()
             #expect(!work.isComplete)
@@ -94,7 +94,7 @@ extension Coordination {
             let cancelled = Shared(0)
             let calls = Shared(0)
             let producing = Shared<[Deferred<Int>]>([])  // the producer holds its Deferred, as real work does
-            let f = memoize { (_: Int) -> Deferred<Int> in
+            let f = DeferredMemoizer { (_: Int) -> Deferred<Int> in
                 calls.update { $0 += 1 }
                 let work = Deferred<Int> { _ in cancelled.update { $0 += 1 } }
                 producing.update { $0.append(work) }
@@ -112,7 +112,7 @@ extension Coordination {
         @Test func asyncFunctionSharesOneCall() async throws {
             let calls = Shared(0)
             let gate = Deferred<Int>()
-            let f = memoize { (key: Int) async throws -> Int in
+            let f = DeferredMemoizer { (key: Int) async throws -> Int in
                 calls.update { $0 += 1 }
                 return try await gate.value + key
             }

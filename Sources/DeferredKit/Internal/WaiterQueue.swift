@@ -5,7 +5,7 @@
 /// The coordination types keep their pending Deferreds here: `append` hands back a ticket that the
 /// Deferred's canceller later uses to take itself out of the line. Removed entries leave a hole that
 /// `popFirst` skips; storage is compacted as the head advances, so a million waiters served in order
-/// cost amortised O(1) each. Not thread-safe: the owner guards it with its `InternalLock`.
+/// cost amortised O(1) each. Not thread-safe: the owner keeps it inside its `LockedState`.
 @usableFromInline
 struct WaiterQueue<Element> {
     @usableFromInline var slots: [Element?] = []
@@ -100,3 +100,6 @@ extension WaiterQueue {
         count += 1
     }
 }
+
+// A plain value: the owner's `LockedState` provides the exclusion.
+extension WaiterQueue: Sendable where Element: Sendable {}
