@@ -3,14 +3,18 @@
 extension Model {
     /// The documented semantics of `DeferredQueue`, sequentially.
     ///
-    /// - `put` hands the element to the oldest waiting get, or buffers it (`QueueOverflow` past `size`).
-    /// - `get` takes the oldest buffered element at once, or waits in line (`QueueUnderflow` past
-    ///   `backlog`); gets are served first-in first-out.
-    /// - Cancelling a waiting get takes it out of the line and rejects it with `CancellationError`; it
-    ///   consumes nothing. Cancelling a served get changes nothing.
-    /// - `finish()` rejects the waiting gets with `QueueFinished`; later puts throw it; later gets take
-    ///   what is buffered, then are rejected with it.
-    /// - A waiting get's Deferred is library-owned: completing it from outside is refused.
+    /// - `put` hands the element to the oldest waiting get, else buffers it while there is room; on a full
+    ///   bounded queue it waits in line for space (first-in first-out). Its Deferred resolves when the
+    ///   element is in the queue. `offer` is the immediate form: it throws `DeferredQueueOverflowError`
+    ///   instead of waiting.
+    /// - `get` takes the oldest buffered element (admitting the oldest waiting put's element into the
+    ///   buffer), else the oldest waiting put's element (capacity 0: a rendezvous), else waits in line
+    ///   (`DeferredQueueUnderflowError` past `maxPendingGets`).
+    /// - Cancelling a waiting get or put takes it out of its line and rejects it with `CancellationError`:
+    ///   a get consumes nothing, a put puts nothing. Cancelling a settled one changes nothing.
+    /// - `finish()` rejects the waiting gets and puts with `DeferredQueueFinishedError`; later puts are
+    ///   refused; later gets take what is buffered, then are rejected.
+    /// - The queue's Deferreds are library-owned: completing one from outside is refused.
     struct QueueModel {
         enum GetState: Equatable, CustomStringConvertible {
             case waiting
@@ -23,7 +27,7 @@ extension Model {
                 case .waiting: nil
                 case .served(let element): .value(element)
                 case .cancelled: .cancelled
-                case .finished: .other("QueueFinished")
+                case .finished: .other("DeferredQueueFinishedError")
                 }
             }
 
@@ -37,70 +41,138 @@ extension Model {
             }
         }
 
-        enum PutOutcome: Equatable {
-            case handedTo(Int)
-            case buffered
+        enum PutState: Equatable, CustomStringConvertible {
+            case waiting
+            case accepted
+            case cancelled
+            case refused
+
+            var outcome: Outcome? {
+                switch self {
+                case .waiting: nil
+                case .accepted: .value(0)
+                case .cancelled: .cancelled
+                case .refused: .other("DeferredQueueFinishedError")
+                }
+            }
+
+            var description: String {
+                switch self {
+                case .waiting: "waiting for space"
+                case .accepted: "accepted"
+                case .cancelled: "cancelled"
+                case .refused: "refused"
+                }
+            }
+        }
+
+        enum OfferOutcome: Equatable {
+            case accepted
             case overflow
             case finished
         }
 
-        let size: Int?
-        let backlog: Int?
+        let capacity: Int?
+        let maxPendingGets: Int?
         private(set) var buffer: [Int] = []
-        private(set) var line: [Int] = []
+        private(set) var getLine: [Int] = []
+        private(set) var putLine: [(put: Int, element: Int)] = []
         private(set) var gets: [GetState] = []
+        private(set) var puts: [PutState] = []
         private(set) var isFinished = false
-        /// Every element a put accepted.
+        /// Every element the queue accepted.
         private(set) var accepted: [Int] = []
 
-        init(size: Int?, backlog: Int?) {
-            self.size = size
-            self.backlog = backlog
+        init(capacity: Int?, maxPendingGets: Int?) {
+            self.capacity = capacity
+            self.maxPendingGets = maxPendingGets
         }
 
-        mutating func put(_ element: Int) -> PutOutcome {
-            if isFinished { return .finished }
-            if !line.isEmpty {
-                let get = line.removeFirst()
-                gets[get] = .served(element)
-                accepted.append(element)
-                return .handedTo(get)
+        private var hasSpace: Bool { capacity.map { buffer.count < $0 } ?? true }
+
+        /// Hands `element` to the oldest waiting get, or buffers it if there is room; `false` when full.
+        private mutating func enter(_ element: Int) -> Bool {
+            if !getLine.isEmpty {
+                gets[getLine.removeFirst()] = .served(element)
+            } else if hasSpace {
+                buffer.append(element)
+            } else {
+                return false
             }
-            if let size, buffer.count >= size { return .overflow }
-            buffer.append(element)
             accepted.append(element)
-            return .buffered
+            return true
         }
 
-        /// A get: its number, or `nil` when the backlog is full (the get throws `QueueUnderflow`).
+        /// `put`: its number; it is accepted, waits for space, or is refused by a finished queue.
+        mutating func put(_ element: Int) -> Int {
+            let put = puts.count
+            if isFinished {
+                puts.append(.refused)
+            } else if enter(element) {
+                puts.append(.accepted)
+            } else {
+                puts.append(.waiting)
+                putLine.append((put, element))
+            }
+            return put
+        }
+
+        mutating func offer(_ element: Int) -> OfferOutcome {
+            if isFinished { return .finished }
+            return enter(element) ? .accepted : .overflow
+        }
+
+        /// A get: its number, or `nil` when `maxPendingGets` gets already wait (it throws).
         mutating func get() -> Int? {
             let get = gets.count
             if !buffer.isEmpty {
                 gets.append(.served(buffer.removeFirst()))
+                if !putLine.isEmpty { admitOldestPut() }
+            } else if !putLine.isEmpty {
+                let (put, element) = putLine.removeFirst()
+                puts[put] = .accepted
+                accepted.append(element)
+                gets.append(.served(element))
             } else if isFinished {
                 gets.append(.finished)
-            } else if let backlog, line.count >= backlog {
+            } else if let maxPendingGets, getLine.count >= maxPendingGets {
                 return nil
             } else {
                 gets.append(.waiting)
-                line.append(get)
+                getLine.append(get)
             }
             return get
         }
 
-        mutating func cancel(_ get: Int) {
+        /// Taking a buffered element made room: the oldest waiting put's element enters the buffer.
+        private mutating func admitOldestPut() {
+            let (put, element) = putLine.removeFirst()
+            puts[put] = .accepted
+            accepted.append(element)
+            buffer.append(element)
+        }
+
+        mutating func cancelGet(_ get: Int) {
             guard gets[get] == .waiting else { return }
             gets[get] = .cancelled
-            line.removeAll { $0 == get }
+            getLine.removeAll { $0 == get }
+        }
+
+        mutating func cancelPut(_ put: Int) {
+            guard puts[put] == .waiting else { return }
+            puts[put] = .cancelled
+            putLine.removeAll { $0.put == put }
         }
 
         mutating func finish() {
             isFinished = true
-            for get in line { gets[get] = .finished }
-            line = []
+            for get in getLine { gets[get] = .finished }
+            for (put, _) in putLine { puts[put] = .refused }
+            getLine = []
+            putLine = []
         }
 
-        /// `resolve` from outside on a get's Deferred: refused, nothing changes.
-        func completeFromOutside(_ get: Int) -> Bool { false }
+        /// `resolve` from outside on one of the queue's Deferreds: refused, nothing changes.
+        func completeFromOutside() -> Bool { false }
     }
 }

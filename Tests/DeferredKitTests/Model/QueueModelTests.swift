@@ -3,8 +3,9 @@ import Testing
 
 extension Model {
     @Suite struct QueueModelTests {
-        /// Random put / get / cancel (and, rarely, finish) sequences on a `DeferredQueue`, checked against
-        /// `QueueModel`; a third of the queues have a `size` or `backlog` limit.
+        /// Random put / offer / get / cancel sequences (and, at the end of some, finish) on a `DeferredQueue`,
+        /// checked against `QueueModel`; most queues are bounded, some are rendezvous queues (capacity 0),
+        /// a third limit the waiting gets.
         @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)  // Task.immediate, tasklets
         @Test func queueFollowsTheModel() async {
             DiagnosticsSpy.install()
@@ -14,137 +15,197 @@ extension Model {
         }
     }
 
-    /// Plays one random sequence on a `DeferredQueue<Int>` and on `QueueModel` side by side.
+    /// One get or put the driver made: how to read and cancel it.
     ///
-    /// Half the gets are observed with `whenComplete` and cancelled with `cancel()` on their Deferred; the
-    /// others are awaited by a task and cancelled by cancelling the task.
+    /// Half the gets and puts are observed with `whenComplete` and cancelled with `cancel()` on their
+    /// Deferred; the others are awaited by a task and cancelled by cancelling the task (the last dependent
+    /// out cancels the Deferred).
+    struct QueueCall {
+        let result: () -> Outcome?
+        let isComplete: () -> Bool
+        let cancelDeferred: () -> Void
+        let completeFromOutside: (_ line: UInt) -> Bool
+        var task: (task: Task<Void, Never>, outcome: Locked<Outcome?>)?
+        var observed: Locked<[Outcome]>?
+
+        @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)  // Task.immediate
+        init<Value: Sendable>(
+            _ deferred: Deferred<Value>, awaited: Bool,
+            outcome: @escaping @Sendable (Result<Value, any Error>) -> Outcome
+        ) {
+            result = { deferred.isComplete ? deferred.result.map(outcome) : nil }
+            isComplete = { deferred.isComplete }
+            cancelDeferred = { deferred.cancel() }
+            completeFromOutside = { line in deferred.reject(ModelError(code: -1), file: #fileID, line: line) }
+            if awaited {
+                let box = Locked<Outcome?>(nil)
+                let task = Task.immediate {
+                    let result: Result<Value, any Error>
+                    do {
+                        result = .success(try await deferred.value)
+                    } catch {
+                        result = .failure(error)
+                    }
+                    box.withLock { $0 = outcome(result) }
+                }
+                self.task = (task, box)
+            } else {
+                let records = Locked<[Outcome]>([])
+                deferred.whenComplete { result in records.withLock { $0.append(outcome(result)) } }
+                observed = records
+            }
+        }
+
+        func cancel() {
+            if let task { task.task.cancel() } else { cancelDeferred() }
+        }
+    }
+
+    /// Plays one random sequence on a `DeferredQueue<Int>` and on `QueueModel` side by side.
     @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)  // Task.immediate, tasklets
     final class QueueDriver {
         let sequence: SequenceRun
         var steps = 0
         var model: QueueModel
         let queue: DeferredQueue<Int>
-        var gets: [Deferred<Int>] = []
-        /// Per get, for awaited ones: the task, and what its await returned.
-        var tasks: [(task: Task<Void, Never>, outcome: Locked<Outcome?>)?] = []
-        /// Per get, for observed ones: what its `whenComplete` received.
-        var observed: [Locked<[Outcome]>?] = []
-        /// The gets whose state may still change.
-        var unsettled: [Int] = []
-        /// Each completion of a waiter from outside must be refused and reported as `completedByNonOwner`.
-        var expectedCompletedByNonOwner = 0
+        var gets: [QueueCall] = []
+        var puts: [QueueCall] = []
+        /// The gets and puts whose state may still change.
+        var unsettledGets: [Int] = []
+        var unsettledPuts: [Int] = []
         var nextElement = 1
+        /// Each completion of a get or put from outside must be refused and reported as `completedByNonOwner`.
+        var expectedCompletedByNonOwner = 0
 
         init(_ sequence: SequenceRun) {
             self.sequence = sequence
-            let size = sequence.random.chance(33) ? 1 + sequence.random.below(4) : nil
-            let backlog = sequence.random.chance(33) ? 1 + sequence.random.below(4) : nil
-            model = QueueModel(size: size, backlog: backlog)
-            queue = DeferredQueue(size: size, backlog: backlog)
+            let roll = sequence.random.below(100)
+            let capacity = roll < 40 ? nil : roll < 50 ? 0 : 1 + sequence.random.below(4)
+            let maxPendingGets = sequence.random.chance(33) ? 1 + sequence.random.below(4) : nil
+            model = QueueModel(capacity: capacity, maxPendingGets: maxPendingGets)
+            queue = DeferredQueue(capacity: capacity, maxPendingGets: maxPendingGets)
         }
 
         func run(steps: Int) async {
             self.steps = steps
             sequence.begin(
-                "create DeferredQueue(size: \(String(describing: model.size)), "
-                    + "backlog: \(String(describing: model.backlog)))")
+                "create DeferredQueue(capacity: \(String(describing: model.capacity)), "
+                    + "maxPendingGets: \(String(describing: model.maxPendingGets)))")
             for step in 0..<steps {
                 sequence.step = step
                 performRandomStep()
                 await verify()
                 if sequence.hasFailed { return abandon() }
             }
-            // Finale: serve every waiting get, then take every buffered element; every accepted element
-            // must then have reached exactly one get that was not cancelled.
+            // Finale: serve every waiting get, take every buffered element and admit every waiting put;
+            // every accepted element must then have reached exactly one get that was not cancelled.
             var step = steps
-            while !model.line.isEmpty || !model.buffer.isEmpty {
+            while !model.getLine.isEmpty || !model.putLine.isEmpty || !model.buffer.isEmpty {
                 sequence.step = step
                 step += 1
-                if model.line.isEmpty { get(awaited: false) } else { put() }
+                if model.getLine.isEmpty { get(awaited: false) } else { put(awaited: false) }
                 await verify()
                 if sequence.hasFailed { return abandon() }
             }
             if model.isFinished {
-                // A finished, drained queue refuses puts and rejects gets with QueueFinished.
+                // A finished, drained queue refuses puts and rejects gets.
                 sequence.step = step
-                put()
+                put(awaited: false)
+                offer()
                 get(awaited: false)
                 await verify()
                 if sequence.hasFailed { return abandon() }
             }
             sequence.begin("final check")
-            sequence.check(queue.count == 0 && queue.waitingCount == 0, "the queue is not empty at the end")
+            sequence.check(
+                queue.count == 0 && queue.waitingGetCount == 0 && queue.waitingPutCount == 0,
+                "the queue is not empty at the end")
             var delivered: [Int] = []
             for get in gets {
-                if case .success(let element)? = get.result { delivered.append(element) }
+                if case .value(let element)? = get.result() { delivered.append(element) }
             }
             sequence.check(
                 delivered.sorted() == model.accepted.sorted(),
                 "delivered \(delivered.count) elements of the \(model.accepted.count) accepted, or some twice")
-            for case let entry? in tasks { await entry.task.value }
+            for case let entry? in gets.map(\.task) + puts.map(\.task) { await entry.task.value }
         }
 
         func abandon() {
-            for case let entry? in tasks { entry.task.cancel() }
-            for get in gets { get.cancel() }
+            for call in gets + puts { call.task?.task.cancel(); call.cancelDeferred() }
         }
 
         func performRandomStep() {
             if sequence.step == steps - 1, sequence.random.chance(25) { return finish() }
             let roll = sequence.random.below(100)
-            let waiting = model.line
+            let waitingGets = model.getLine
+            let waitingPuts = model.putLine.map(\.put)
             switch roll {
-            case 0..<30:
-                put()
-            case 30..<50:
+            case 0..<26:
+                put(awaited: sequence.random.chance(40))
+            case 26..<32:
+                offer()
+            case 32..<50:
                 get(awaited: false)
-            case 50..<65:
+            case 50..<62:
                 get(awaited: true)
-            case 65..<96 where !waiting.isEmpty:
-                // Mostly a waiting get; sometimes any (cancelling a served one changes nothing).
+            case 62..<96 where !waitingGets.isEmpty || !waitingPuts.isEmpty:
+                // Mostly a waiting get or put; sometimes any (cancelling a settled one changes nothing).
                 let any = sequence.random.chance(15)
-                cancel(any ? sequence.random.below(gets.count) : waiting[sequence.random.below(waiting.count)])
-            case 65..<96 where !gets.isEmpty && sequence.random.chance(10):
-                cancel(sequence.random.below(gets.count))
-            case 96..<100 where !waiting.isEmpty:
-                completeFromOutside(waiting[sequence.random.below(waiting.count)])
+                let pickGet = waitingPuts.isEmpty || (!waitingGets.isEmpty && sequence.random.chance(50))
+                if pickGet {
+                    let waiting = waitingGets[sequence.random.below(waitingGets.count)]
+                    cancelGet(any ? sequence.random.below(gets.count) : waiting)
+                } else {
+                    let waiting = waitingPuts[sequence.random.below(waitingPuts.count)]
+                    cancelPut(any ? sequence.random.below(puts.count) : waiting)
+                }
+            case 96..<100 where !waitingGets.isEmpty || !waitingPuts.isEmpty:
+                completeFromOutside(waitingGets: waitingGets, waitingPuts: waitingPuts)
             default:
-                if sequence.random.chance(50) { put() } else { get(awaited: sequence.random.chance(40)) }
+                if sequence.random.chance(50) { put(awaited: false) } else { get(awaited: sequence.random.chance(40)) }
             }
         }
 
         // MARK: Operations
 
-        func put() {
+        func put(awaited: Bool) {
             let element = nextElement
             nextElement += 1
-            let expected = model.put(element)
-            sequence.begin("put \(element): \(expected)")
-            switch expected {
-            case .handedTo: sequence.count("puts handed to a waiting get")
-            case .buffered: break
-            case .overflow: sequence.count("overflows")
-            case .finished: sequence.count("puts after finish")
+            let put = model.put(element)
+            sequence.begin("put \(put) of element \(element)\(awaited ? " awaited by a task" : ""): \(model.puts[put])")
+            switch model.puts[put] {
+            case .waiting: sequence.count("puts waiting for space")
+            case .refused: sequence.count("puts after finish")
+            default: break
             }
+            precondition(put == puts.count, "model and driver disagree on put numbering")
+            puts.append(QueueCall(queue.put(element), awaited: awaited, outcome: Outcome.init))
+            unsettledPuts.append(put)
+        }
+
+        func offer() {
+            let element = nextElement
+            nextElement += 1
+            let expected = model.offer(element)
+            sequence.begin("offer element \(element): \(expected)")
             do {
-                try queue.put(element)
-                switch expected {
-                case .buffered, .handedTo: break
-                case .overflow, .finished: sequence.fail("put \(element) succeeded; the model says \(expected)")
-                }
-            } catch is QueueOverflow {
-                sequence.check(expected == .overflow, "put \(element) overflowed; the model says \(expected)")
-            } catch is QueueFinished {
+                try queue.offer(element)
+                sequence.check(expected == .accepted, "offer of \(element) succeeded; the model says \(expected)")
+            } catch is DeferredQueueOverflowError {
+                sequence.count("overflowing offers")
+                sequence.check(expected == .overflow, "offer of \(element) overflowed; the model says \(expected)")
+            } catch is DeferredQueueFinishedError {
                 sequence.check(
-                    expected == .finished, "put \(element) found the queue finished; the model says \(expected)")
+                    expected == .finished, "offer of \(element) found the queue finished; the model says \(expected)")
             } catch {
-                sequence.fail("put \(element) threw \(error)")
+                sequence.fail("offer of \(element) threw \(error)")
             }
         }
 
         func get(awaited: Bool) {
             let expected = model.get()
-            sequence.begin("get \(expected.map(String.init) ?? "(backlog full)")\(awaited ? " awaited by a task" : "")"
+            sequence.begin(
+                "get \(expected.map(String.init) ?? "(too many waiting)")\(awaited ? " awaited by a task" : "")"
                 + "\(expected.map { ": \(model.gets[$0])" } ?? "")")
             let deferred: Deferred<Int>
             do {
@@ -155,54 +216,51 @@ extension Model {
                 sequence.count("underflows")
                 return
             }
-            guard let get = expected else { return sequence.fail("get did not throw QueueUnderflow") }
+            guard let get = expected else { return sequence.fail("get did not throw DeferredQueueUnderflowError") }
             if model.gets[get] == .waiting { sequence.count("waiting gets") }
             precondition(get == gets.count, "model and driver disagree on get numbering")
-            gets.append(deferred)
-            unsettled.append(get)
-            if awaited {
-                let box = Locked<Outcome?>(nil)
-                let task = Task.immediate {
-                    let outcome: Outcome
-                    do {
-                        outcome = .value(try await deferred.value)
-                    } catch {
-                        outcome = Outcome(error: error)
-                    }
-                    box.withLock { $0 = outcome }
-                }
-                tasks.append((task, box))
-                observed.append(nil)
-            } else {
-                let records = Locked<[Outcome]>([])
-                tasks.append(nil)
-                observed.append(records)
-                deferred.whenComplete { result in records.withLock { $0.append(Outcome(result)) } }
-            }
+            gets.append(QueueCall(deferred, awaited: awaited, outcome: Outcome.init))
+            unsettledGets.append(get)
         }
 
-        func cancel(_ get: Int) {
+        func cancelGet(_ get: Int) {
             sequence.begin("cancel get \(get) (\(model.gets[get]))")
             if model.gets[get] == .waiting {
-                sequence.count(tasks[get] != nil ? "cancelled awaiting tasks" : "cancelled waiting gets")
+                sequence.count(gets[get].task != nil ? "cancelled tasks awaiting a get" : "cancelled waiting gets")
             } else {
                 sequence.count("cancels with no effect")
             }
-            model.cancel(get)
-            if let entry = tasks[get] {
-                entry.task.cancel()
-            } else {
-                gets[get].cancel()
-            }
+            model.cancelGet(get)
+            gets[get].cancel()
         }
 
-        func completeFromOutside(_ get: Int) {
-            sequence.begin("resolve waiting get \(get) from outside")
-            let expected = model.completeFromOutside(get)
-            expectedCompletedByNonOwner += 1
-            let returned = gets[get].resolve(-1, file: #fileID, line: sequence.diagnosticsLine)
+        func cancelPut(_ put: Int) {
+            sequence.begin("cancel put \(put) (\(model.puts[put]))")
+            if model.puts[put] == .waiting {
+                sequence.count(puts[put].task != nil ? "cancelled tasks awaiting a put" : "cancelled waiting puts")
+            } else {
+                sequence.count("cancels with no effect")
+            }
+            model.cancelPut(put)
+            puts[put].cancel()
+        }
+
+        func completeFromOutside(waitingGets: [Int], waitingPuts: [Int]) {
+            let pickGet = waitingPuts.isEmpty || (!waitingGets.isEmpty && sequence.random.chance(50))
+            let call: QueueCall
+            if pickGet {
+                let get = waitingGets[sequence.random.below(waitingGets.count)]
+                sequence.begin("reject waiting get \(get) from outside")
+                call = gets[get]
+            } else {
+                let put = waitingPuts[sequence.random.below(waitingPuts.count)]
+                sequence.begin("reject waiting put \(put) from outside")
+                call = puts[put]
+            }
             sequence.count("outside completions")
-            sequence.check(returned == expected, "resolving a waiting get from outside returned \(returned)")
+            expectedCompletedByNonOwner += 1
+            let returned = call.completeFromOutside(sequence.diagnosticsLine)
+            sequence.check(returned == model.completeFromOutside(), "completing it from outside returned \(returned)")
         }
 
         func finish() {
@@ -223,37 +281,49 @@ extension Model {
             sequence.check(
                 queue.count == model.buffer.count, "\(queue.count) buffered; the model says \(model.buffer.count)")
             sequence.check(
-                queue.waitingCount == model.line.count,
-                "\(queue.waitingCount) gets waiting; the model says \(model.line.count)")
+                queue.waitingGetCount == model.getLine.count,
+                "\(queue.waitingGetCount) gets waiting; the model says \(model.getLine.count)")
+            sequence.check(
+                queue.waitingPutCount == model.putLine.count,
+                "\(queue.waitingPutCount) puts waiting; the model says \(model.putLine.count)")
+            sequence.check(queue.isFinished == model.isFinished, "isFinished is \(queue.isFinished)")
+            unsettledGets = await verify(unsettledGets, of: gets, named: "get") { self.model.gets[$0].outcome }
+            unsettledPuts = await verify(unsettledPuts, of: puts, named: "put") { self.model.puts[$0].outcome }
+        }
+
+        /// Checks each of `unsettled` against the model's outcome; returns those still waiting.
+        func verify(
+            _ unsettled: [Int], of calls: [QueueCall], named name: String, expected: (Int) -> Outcome?
+        ) async -> [Int] {
             var stillUnsettled: [Int] = []
-            for get in unsettled {
-                let state = model.gets[get]
-                let expected = state.outcome
-                // `isComplete` first: the common case, a get still waiting, is the cheapest check.
-                let actual = gets[get].isComplete ? gets[get].result.map(Outcome.init) : nil
+            for index in unsettled {
+                let call = calls[index]
+                let expected = expected(index)
+                let actual = call.result()
                 sequence.check(
                     actual == expected,
-                    "get \(get) (\(state)) has \(actual.map(String.init(describing:)) ?? "no result")")
-                if let entry = tasks[get] {
+                    "\(name) \(index) has \(actual.map(String.init(describing:)) ?? "no result"); "
+                        + "the model says \(expected.map(String.init(describing:)) ?? "waiting")")
+                if let entry = call.task {
                     if let expected {
-                        await sequence.settle("the task awaiting get \(get) returning") {
+                        await sequence.settle("the task awaiting \(name) \(index) returning") {
                             entry.outcome.withLock { $0 != nil }
                         }
                         let received = entry.outcome.withLock { $0 }
-                        sequence.check(received == expected, "the task awaiting get \(get) got \(received!)")
+                        sequence.check(received == expected, "the task awaiting \(name) \(index) got \(received!)")
                     } else if let early = entry.outcome.withLock({ $0 }) {
-                        sequence.fail("the task awaiting get \(get) returned \(early) while waiting")
+                        sequence.fail("the task awaiting \(name) \(index) returned \(early) while waiting")
                     }
                 }
-                if let records = observed[get] {
+                if let records = call.observed {
                     let received = records.withLock { $0 }
                     sequence.check(
                         received == (expected.map { [$0] } ?? []),
-                        "the observer of get \(get) received \(received)")
+                        "the observer of \(name) \(index) received \(received)")
                 }
-                if state == .waiting { stillUnsettled.append(get) }
+                if expected == nil { stillUnsettled.append(index) }
             }
-            unsettled = stillUnsettled
+            return stillUnsettled
         }
     }
 }

@@ -24,7 +24,7 @@ extension Model {
             await Model.run("DeferredSemaphore", filter: "Model.TokenGateModelTests/semaphoreFollowsTheModel") {
                 sequence, steps in
                 let tokens = 1 + sequence.random.below(4)
-                let semaphore = try! DeferredSemaphore(tokens: tokens)
+                let semaphore = DeferredSemaphore(tokens: tokens)
                 let gate = GateUnderTest(
                     limit: tokens, acquire: { semaphore.acquire() }, release: { semaphore.release() },
                     freeTokens: { semaphore.availableTokens }, waiting: { semaphore.waitingCount })
