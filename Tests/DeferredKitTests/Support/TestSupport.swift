@@ -36,9 +36,25 @@ final class Counter: Sendable {
 /// because tests run in parallel and the handler is global.
 enum DiagnosticsSpy {
     private static let events = Locked<[DeferredDiagnostics.Event]>([])
+    /// How many events of each kind each site reported, for checks that run after every step.
+    private static let counts = Locked<[SiteKind: Int]>([:])
     private static let installed: Void = {
-        DeferredDiagnostics.setHandler { event in DiagnosticsSpy.events.withLock { $0.append(event) } }
+        DeferredDiagnostics.setHandler { event in
+            DiagnosticsSpy.events.withLock { $0.append(event) }
+            let key = SiteKind(kind: KindName(event.kind), site: event.site)
+            DiagnosticsSpy.counts.withLock { $0[key, default: 0] += 1 }
+        }
     }()
+
+    private struct SiteKind: Hashable {
+        let kind: KindName
+        let site: CallSite
+    }
+
+    /// How many events of `kind` were reported at `site` (the misuse site, or the creation site), in O(1).
+    static func count(_ kind: KindName, at site: CallSite) -> Int {
+        counts.withLock { $0[SiteKind(kind: kind, site: site)] ?? 0 }
+    }
 
     static func install() { _ = installed }
 
