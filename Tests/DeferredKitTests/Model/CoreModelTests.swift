@@ -317,7 +317,7 @@ extension Model {
         /// awaiters the model has completed are complete (waiting for tasks that finish elsewhere) with the
         /// model's result, each observer exactly once.
         func verify() async {
-            let site = CallSite(#fileID, sequence.diagnosticsLine)
+            let site = DeferredCallSite(#fileID, sequence.diagnosticsLine)
             let twice = DiagnosticsSpy.count(.completedTwice, at: site)
             sequence.check(
                 twice == expectedCompletedTwice,

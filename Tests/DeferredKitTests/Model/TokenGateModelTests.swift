@@ -192,7 +192,7 @@ extension Model {
         /// the grant order so far.
         func verify() async {
             if sequence.hasFailed { return }
-            let reports = DiagnosticsSpy.count(.completedByNonOwner, at: CallSite(#fileID, sequence.diagnosticsLine))
+            let reports = DiagnosticsSpy.count(.completedByNonOwner, at: DeferredCallSite(#fileID, sequence.diagnosticsLine))
             sequence.check(
                 reports == expectedCompletedByNonOwner,
                 "\(reports) completedByNonOwner reports; the model expects \(expectedCompletedByNonOwner)")

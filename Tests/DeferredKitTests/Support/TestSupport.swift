@@ -48,11 +48,11 @@ enum DiagnosticsSpy {
 
     private struct SiteKind: Hashable {
         let kind: KindName
-        let site: CallSite
+        let site: DeferredCallSite
     }
 
     /// How many events of `kind` were reported at `site` (the misuse site, or the creation site), in O(1).
-    static func count(_ kind: KindName, at site: CallSite) -> Int {
+    static func count(_ kind: KindName, at site: DeferredCallSite) -> Int {
         counts.withLock { $0[SiteKind(kind: kind, site: site)] ?? 0 }
     }
 
