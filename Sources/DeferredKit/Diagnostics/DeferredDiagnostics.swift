@@ -77,7 +77,11 @@ public enum DeferredDiagnostics {
     /// DeferredDiagnostics.setHandler { event in print(event) }
     /// ```
     public static func setHandler(_ handler: @escaping @Sendable (Event) -> Void) {
-        store.withLock { $0 = Handler(call: handler) }
+        let replaced = store.withLock { current in
+            defer { current = Handler(call: handler) }
+            return current
+        }
+        _ = replaced
     }
 
     /// Restores the default handler, which writes one line per event to standard error.
@@ -86,7 +90,11 @@ public enum DeferredDiagnostics {
     /// DeferredDiagnostics.resetHandler()
     /// ```
     public static func resetHandler() {
-        store.withLock { $0 = Handler(call: defaultHandler) }
+        let replaced = store.withLock { current in
+            defer { current = Handler(call: defaultHandler) }
+            return current
+        }
+        _ = replaced
     }
 
     /// The default handler: one line on standard error.
@@ -101,17 +109,9 @@ public enum DeferredDiagnostics {
         let call: @Sendable (Event) -> Void
     }
 
-    /// The installed handler, behind the library's TSan-annotated lock.
-    private final class HandlerStore: @unchecked Sendable {
-        private let lock = InternalLock()
-        private var handler = Handler(call: DeferredDiagnostics.defaultHandler)
-
-        func withLock<R>(_ body: (inout Handler) -> R) -> R {
-            lock.withLock { body(&handler) }
-        }
-    }
-
-    private static let store = HandlerStore()
+    /// The installed handler, behind the library's TSan-annotated lock. A replaced handler is released
+    /// after the lock (its captures are user code).
+    private static let store = LockedState(Handler(call: DeferredDiagnostics.defaultHandler))
 
     @usableFromInline
     static func report(_ event: Event) {

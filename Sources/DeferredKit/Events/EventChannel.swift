@@ -6,25 +6,29 @@
 /// Events are delivered in one order to every subscriber: whoever emits while nobody is delivering
 /// becomes the deliverer and runs the queue, so an observer that emits does not recurse, and the
 /// close at completion is delivered after every event emitted before it — nothing after it.
-final class EventChannel: @unchecked Sendable {
+final class EventChannel: Sendable {
     typealias Subscriber = @Sendable (DeferredEvent) -> Void
+    typealias Subscription = (id: UInt64, onEvent: Subscriber, onClose: (@Sendable () -> Void)?)
 
-    private enum Item {
+    enum Item: Sendable {
         case event(DeferredEvent)
         case close
     }
 
-    private let lock = InternalLock()
-    // Guarded by `lock`.
-    private var subscribers: [(id: UInt64, onEvent: Subscriber, onClose: (@Sendable () -> Void)?)] = []
-    private var nextSubscriberID: UInt64 = 0
-    private var queue: [Item] = []
-    private var delivering = false
-    private var closed = false
-    /// A passive observer on the owner closes the channel at completion (installed with the first subscriber).
-    private var watching = false
-    /// Installers of forwarding from a combinator's inputs, run when the first subscriber arrives.
-    private var forwarders: [@Sendable () -> Void] = []
+    struct State: Sendable {
+        var subscribers: [Subscription] = []
+        var nextSubscriberID: UInt64 = 0
+        var queue: [Item] = []
+        var delivering = false
+        var closed = false
+        /// A passive observer on the owner closes the channel at completion (installed with the first subscriber).
+        var watching = false
+        /// Installers of forwarding from a combinator's inputs, run when the first subscriber arrives.
+        var forwarders: [@Sendable () -> Void] = []
+    }
+
+    // Closures leave the state inside the lock and are released after it: their captures are user code.
+    private let state = LockedState(State())
 
     init() {}
 
@@ -35,33 +39,32 @@ final class EventChannel: @unchecked Sendable {
     func subscribe(
         _ onEvent: @escaping Subscriber, onClose: (@Sendable () -> Void)?
     ) -> (id: UInt64, mustWatch: Bool, forwarders: [@Sendable () -> Void])? {
-        lock.withLock {
-            if closed { return nil }
-            nextSubscriberID += 1
-            subscribers.append((nextSubscriberID, onEvent, onClose))
-            let mustWatch = !watching
-            watching = true
-            let forwarders = mustWatch ? self.forwarders : []
-            if mustWatch { self.forwarders = [] }
-            return (nextSubscriberID, mustWatch, forwarders)
+        state.withLock { state in
+            if state.closed { return nil }
+            state.nextSubscriberID += 1
+            state.subscribers.append((state.nextSubscriberID, onEvent, onClose))
+            let mustWatch = !state.watching
+            state.watching = true
+            var forwarders: [@Sendable () -> Void] = []
+            if mustWatch { swap(&forwarders, &state.forwarders) }
+            return (state.nextSubscriberID, mustWatch, forwarders)
         }
     }
 
     func unsubscribe(_ id: UInt64) {
-        let removed = lock.withLock { () -> Int in
-            let before = subscribers.count
-            subscribers.removeAll { $0.id == id }
-            return before - subscribers.count
+        let removed = state.withLock { state -> Subscription? in
+            guard let index = state.subscribers.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.subscribers.remove(at: index)
         }
-        _ = removed
+        _ = removed  // released here, after the lock
     }
 
     /// Registers an installer of forwarding: run now if someone already listens, else with the first subscriber.
     func addForwarder(_ install: @escaping @Sendable () -> Void) {
-        let runNow = lock.withLock { () -> Bool in
-            if closed { return false }
-            if watching { return true }
-            forwarders.append(install)
+        let runNow = state.withLock { state -> Bool in
+            if state.closed { return false }
+            if state.watching { return true }
+            state.forwarders.append(install)
             return false
         }
         if runNow { install() }
@@ -81,17 +84,19 @@ final class EventChannel: @unchecked Sendable {
     }
 
     private func enqueue(_ item: Item) -> Bool {
-        let deliverHere = lock.withLock { () -> Bool? in
-            if closed { return nil }
+        var dropped: [@Sendable () -> Void] = []
+        let deliverHere = state.withLock { state -> Bool? in
+            if state.closed { return nil }
             if case .close = item {
-                closed = true
-                forwarders = []
+                state.closed = true
+                swap(&dropped, &state.forwarders)
             }
-            queue.append(item)
-            if delivering { return false }
-            delivering = true
+            state.queue.append(item)
+            if state.delivering { return false }
+            state.delivering = true
             return true
         }
+        dropped = []  // released after the lock
         guard let deliverHere else { return false }
         if deliverHere { deliver() }
         return true
@@ -99,14 +104,14 @@ final class EventChannel: @unchecked Sendable {
 
     private func deliver() {
         while true {
-            let batch = lock.withLock { () -> ([Item], [(id: UInt64, onEvent: Subscriber, onClose: (@Sendable () -> Void)?)])? in
-                if queue.isEmpty {
-                    delivering = false
+            let batch = state.withLock { state -> ([Item], [Subscription])? in
+                if state.queue.isEmpty {
+                    state.delivering = false
                     return nil
                 }
-                let items = queue
-                queue.removeAll()
-                return (items, subscribers)
+                var items: [Item] = []
+                swap(&items, &state.queue)
+                return (items, state.subscribers)
             }
             guard let (items, current) = batch else { return }
             for item in items {
@@ -114,12 +119,12 @@ final class EventChannel: @unchecked Sendable {
                 case .event(let event):
                     for subscriber in current { subscriber.onEvent(event) }
                 case .close:
-                    let finished = lock.withLock { () -> [(@Sendable () -> Void)?] in
-                        let all = subscribers.map(\.onClose)
-                        subscribers = []
+                    let finished = state.withLock { state -> [Subscription] in
+                        var all: [Subscription] = []
+                        swap(&all, &state.subscribers)
                         return all
                     }
-                    for onClose in finished { onClose?() }
+                    for subscription in finished { subscription.onClose?() }
                 }
             }
         }
@@ -137,14 +142,13 @@ extension Deferred {
 }
 
 /// Runs its action once: when called, or when released without having been called.
-final class ChannelCloser: @unchecked Sendable {
-    private let lock = InternalLock()
-    private var action: (@Sendable () -> Void)?  // guarded by `lock`
+final class ChannelCloser: Sendable {
+    private let action: LockedState<(@Sendable () -> Void)?>
 
-    init(_ action: @escaping @Sendable () -> Void) { self.action = action }
+    init(_ action: @escaping @Sendable () -> Void) { self.action = LockedState(action) }
 
     func run() {
-        let action = lock.withLock { self.action.take() }
+        let action = self.action.withLock { $0.take() }
         action?()
     }
 

@@ -17,7 +17,7 @@ final class Backend: Sendable {
     init(loop: any EventLoop, latency: TimeAmount, connections: Int) throws {
         self.loop = loop
         self.latency = latency
-        self.pool = try DeferredSemaphore(tokens: connections)
+        self.pool = DeferredSemaphore(tokens: connections)
     }
 
     /// How many calls reached the backend.
@@ -40,7 +40,7 @@ final class Backend: Sendable {
 /// request.
 final class ValueService: Sendable {
     enum Mode: String, Sendable, CaseIterable {
-        /// Single-flight: concurrent requests for a key share one backend call (`memoize`), and the
+        /// Single-flight: concurrent requests for a key share one backend call (`DeferredMemoizer`), and the
         /// value is kept once it arrives; a failure or a timeout is not kept, so the next request retries.
         case coalescing
         /// Every request makes its own backend call.
@@ -49,7 +49,7 @@ final class ValueService: Sendable {
 
     let mode: Mode
     let backend: Backend
-    private let perKey: Memoized<String, String>
+    private let perKey: DeferredMemoizer<String, String>
     private let timeout: Duration
 
     init(mode: Mode, backend: Backend, timeout: Duration) {
@@ -57,7 +57,7 @@ final class ValueService: Sendable {
         self.backend = backend
         self.timeout = timeout
         // The per-key timeout sits on the shared call: every waiter for that key gets the same outcome.
-        perKey = memoize { key in backend.fetch(key).timeout(after: timeout) }
+        perKey = DeferredMemoizer { key in backend.fetch(key).timeout(after: timeout) }
     }
 
     /// The value for `key`; each caller gets its own Deferred, so cancelling one withdraws only it.
