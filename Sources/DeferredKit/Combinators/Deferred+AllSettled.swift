@@ -6,8 +6,8 @@ extension Deferred {
     /// It resolves when every input has completed; empty input resolves at once with `[]`. Every input
     /// error counts as handled.
     ///
-    /// - Parameter failFast: when `true`, it instead rejects with `FirstFailureError` — the failing
-    ///   input's index and error — as soon as any input fails, and withdraws from the inputs still pending.
+    /// With `failFast: true` it instead rejects with `FirstFailureError` — the failing input's index and
+    /// error — as soon as any input fails, and withdraws from the inputs still pending.
     ///
     /// Cancelling the result withdraws from every pending input; results their cancellers supply are
     /// collected as usual, and if that completes the list, the list is the result.

@@ -12,6 +12,8 @@ extension Deferred {
     /// - Parameters:
     ///   - inputs: the Deferreds to wait on.
     ///   - count: how many successes are needed; it must not be negative.
+    ///   - file: the creation site reported by diagnostics; leave the default.
+    ///   - line: the creation site reported by diagnostics; leave the default.
     ///
     /// ```swift
     /// // A quorum: two of three replicas must acknowledge.

@@ -49,6 +49,8 @@ public final class DeferredQueue<Element: Sendable>: Sendable {
     ///   - capacity: The most elements buffered; a put beyond it waits for space. `0` makes every put
     ///     wait for a get (a rendezvous). `nil`, the default, never makes a put wait.
     ///   - maxPendingGets: The most gets that may wait; `nil`, the default, for no limit.
+    ///   - file: The site named in diagnostics about the Deferreds of accepted puts; leave the default.
+    ///   - line: The site named in diagnostics about the Deferreds of accepted puts; leave the default.
     ///
     /// ```swift
     /// let mailbox = DeferredQueue<Message>(capacity: 100, maxPendingGets: 10)

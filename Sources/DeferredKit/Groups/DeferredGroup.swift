@@ -176,6 +176,8 @@ public final class DeferredGroup<Value: Sendable>: Sendable {
     ///
     /// - Parameters:
     ///   - batchSize: how many values each call to `reducer` receives, at least 2.
+    ///   - file: the creation site reported by diagnostics; leave the default.
+    ///   - line: the creation site reported by diagnostics; leave the default.
     ///   - reducer: combines a batch into one value; an error it throws rejects the result.
     ///
     /// ```swift

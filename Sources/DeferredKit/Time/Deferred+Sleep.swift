@@ -11,7 +11,7 @@ extension Deferred where Value == Void {
     /// Deferred.sleep(for: .seconds(2)).whenComplete { _ in print("two seconds later") }
     /// ```
     ///
-    /// - Parameter tolerance: how late the timer may fire, as for `Clock.sleep(for:tolerance:)`.
+    /// `tolerance` is how late the timer may fire, as for `Clock.sleep(for:tolerance:)`.
     public static func sleep(
         for delay: Duration, tolerance: Duration? = nil, clock: some Clock<Duration> = ContinuousClock(),
         file: StaticString = #fileID, line: UInt = #line

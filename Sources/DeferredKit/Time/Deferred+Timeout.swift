@@ -47,7 +47,7 @@ extension Deferred {
     ///     .recover { error in error is DeferredTimeoutError ? .placeholder : .failed(error) }
     /// ```
     ///
-    /// - Parameter tolerance: how late the timer may fire, as for `Clock.sleep(for:tolerance:)`.
+    /// `tolerance` is how late the timer may fire, as for `Clock.sleep(for:tolerance:)`.
     public func timeout(
         after delay: Duration, tolerance: Duration? = nil, clock: some Clock<Duration> = ContinuousClock(),
         file: StaticString = #fileID, line: UInt = #line

@@ -13,7 +13,7 @@
 /// let page = try await withTimeout(.seconds(5)) { try await fetch(url) }
 /// ```
 ///
-/// - Parameter tolerance: how late the timer may fire, as for `Clock.sleep(for:tolerance:)`.
+/// `tolerance` is how late the timer may fire, as for `Clock.sleep(for:tolerance:)`.
 @available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *)
 public func withTimeout<Value: Sendable>(
     _ duration: Duration, tolerance: Duration? = nil, clock: some Clock<Duration> = ContinuousClock(),
