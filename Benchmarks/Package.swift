@@ -1,6 +1,6 @@
 // swift-tools-version: 6.2
 //
-// DeferredKit benchmark package (issue 6).
+// DeferredKit benchmark package.
 //
 // A separate SwiftPM package so the library itself carries no benchmark-only
 // dependencies. Run it with:
@@ -18,6 +18,9 @@ let package = Package(
         .package(name: "DeferredKit", path: ".."),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/OpenCombine/OpenCombine", exact: "0.14.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", exact: "1.1.4"),
+        // The adapters of Integrations/NIO, measured against NIO alone (CasesNIOAdapter.swift).
+        .package(name: "DeferredKitNIO", path: "../Integrations/NIO"),
     ],
     targets: [
         /// Interposes malloc & friends with atomic counters (allocations/op, bytes/op).
@@ -29,23 +32,21 @@ let package = Package(
             dependencies: [
                 "CMallocCounter",
                 .product(name: "DeferredKit", package: "DeferredKit"),
+                .product(name: "DeferredKitNIO", package: "DeferredKitNIO"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "OpenCombine", package: "OpenCombine"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             swiftSettings: [
                 .swiftLanguageMode(.v6),
-                // Cases for APIs from later issues are compiled only when
-                // their condition is defined; comment a line out to build
-                // without that API.
-                .define("DEFERREDKIT_COMBINATORS"),     // Deferred.all  (CasesCombinators.swift)
-                .define("DEFERREDKIT_LOCK"),            // DeferredLock  (CasesLock.swift)
             ],
             linkerSettings: [
                 // Export the interposed malloc symbols so shared libraries
                 // (libswiftCore, libc++, ...) resolve to our counting versions.
-                .unsafeFlags(["-Xlinker", "--export-dynamic"]),
+                // A GNU ld flag: Linux only (Apple's linker exports them already).
+                .unsafeFlags(["-Xlinker", "--export-dynamic"], .when(platforms: [.linux])),
             ]
         ),
     ]

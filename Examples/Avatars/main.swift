@@ -4,7 +4,7 @@
 //    until all have failed; the winner is written back to the stores that missed.
 // 2. A memo of in-flight work: concurrent callers of the same key share one computation.
 // 3. App Engine's "count over a data set with all": count in shards, combine with `Deferred.all`
-//    (and the same with ndb's ReducingFuture).
+//    (and the same with a DeferredGroup's batched reduce, ndb's ReducingFuture).
 
 import DeferredKit
 import Synchronization
@@ -142,10 +142,10 @@ let total = Deferred.all(shards).map { $0.reduce(0, +) }
 print("  per shard:", try await Deferred.all(shards).value)
 print("  total with all:", try await total.value)
 
-let reduced = ReducingFuture<Int>(batchSize: 4) { $0.reduce(0, +) }
-for shard in shards { reduced.add(shard) }
-reduced.complete()
-print("  total with ReducingFuture:", try await reduced.deferred.value ?? 0)
+let group = DeferredGroup<Int>()
+for shard in shards { group.add(shard) }
+group.finish()
+print("  total with a group's reduce:", try await group.reduce(batchSize: 4) { $0.reduce(0, +) }.value ?? 0)
 
 let both = Deferred.all(total, Deferred.resolved("multiples of 7"))
 let (count, label) = try await both.value

@@ -43,7 +43,7 @@ final class Connection: Sendable {
     /// Queues until the connection is ready, then runs (in call order).
     func send(_ text: String) -> Deferred<Int> {
         ready.map { [log] in
-            try log.put("sent \(text)")
+            log.put("sent \(text)")
             return text.count
         }
     }
@@ -68,7 +68,7 @@ print("   a later call runs at once:", try await connection.sendAndWait("again")
 /// Sends messages, at most two at a time, and can shut down gracefully.
 final class Outbox: Sendable {
     private let inFlight = DeferredPool()
-    private let senders = try! DeferredSemaphore(tokens: 2)
+    private let senders = DeferredSemaphore(tokens: 2)
     private let accepting = DeferredDictionary<String, Bool>(["open": true])
     let network: DeferredQueue<(String, Deferred<Void>)>
 
@@ -78,14 +78,14 @@ final class Outbox: Sendable {
         guard accepting.currentValue(for: "open") == true else { return .rejected(ShutDown()) }
         return inFlight.add(senders.run { [network] in
             let delivered = Deferred<Void>()
-            try network.put((message, delivered))  // the "network" completes `delivered` later
+            network.put((message, delivered))  // the "network" completes `delivered` later
             return delivered
         })
     }
 
     func shutDown() -> Deferred<Void> {
         accepting.updateValue(false, forKey: "open")
-        return inFlight.notifyWhenEmpty()
+        return inFlight.whenEmpty()
     }
 
     var pending: Int { inFlight.count }

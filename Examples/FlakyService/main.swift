@@ -36,12 +36,12 @@ clock.advance(by: .seconds(5))
 print("  result: \(page.result!)")
 
 print("   … and a service that never recovers:")
-let hopeless = Deferred<String>.retrying(backoff: Backoff.exponential(count: 4), clock: clock) {
+let hopeless = Deferred<String>.retrying(backoff: DeferredBackoff.exponential(count: 4), clock: clock) {
     Deferred<String>.rejected(HTTPError(status: 503))
 }
 clock.advance(by: .seconds(5))
 if case .failure(let error as RetriesExhaustedError)? = hopeless.result {
-    print("  gave up after \(error.errors.count) tries; first failure: \(error.firstError!)")
+    print("  gave up after \(error.attemptCount) tries; first failure: \(error.firstError!)")
 }
 
 print("\n2. Two-step pipeline: step 2 receives step 1's timeout")

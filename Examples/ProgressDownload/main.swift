@@ -32,7 +32,7 @@ file.onEvent { event in
         print("\(bar(fraction)) \(Int(fraction * 100))%")
     }
 }
-let events = file.events   // a second observer, as an AsyncSequence that finishes at completion
+let events = file.events()   // a second observer, as an AsyncSequence that finishes at completion
 
 while !file.isComplete { clock.advance(by: .milliseconds(100)) }
 print("downloaded \(try await file.value.count) bytes")

@@ -1,4 +1,4 @@
-// The seed's SMS sender (txrdq): send messages through a JobQueue at a controlled rate, resize it,
+// The seed's SMS sender (txrdq): send messages through a DeferredJobQueue at a controlled rate, resize it,
 // pause it, stop it gracefully, save the jobs that had not gone out and re-queue them on "restart".
 // Time is a ManualClock, so the program runs in an instant and prints the same thing every time.
 import DeferredKit
@@ -16,20 +16,21 @@ let clock = ManualClock()
     Deferred<String>.delayed(by: .seconds(1), clock: clock) { "receipt for \(message.number)" }
 }
 
-func show(_ queue: JobQueue<SMS, String>, _ label: String) {
+func show(_ queue: DeferredJobQueue<SMS, String>, _ label: String) {
     let underway = queue.underway().map(\.argument.number).joined(separator: " ")
     print("t=\(clock.now.offset) \(label): width \(queue.width), underway [\(underway)], pending \(queue.pending().count)")
 }
 
-let queue = JobQueue<SMS, String>(width: 2, clock: clock, handler: sendSMS)
+let queue = DeferredJobQueue<SMS, String>(width: 2, clock: clock, handler: sendSMS)
 for n in 1...12 {
     let number = "555-01" + (n < 10 ? "0\(n)" : "\(n)")
     queue.put(SMS(number: number, text: "Hello #\(n)"), priority: n == 7 ? 0 : 5)
         .whenComplete { result in
             switch result {
             case .success(let job): print("  sent \(job.argument.number) (\(job.output!)) at t=\(job.stoppedAt!)")
-            case .failure(let error as JobQueue<SMS, String>.JobError):
-                print("  not sent \(error.job.argument.number): \(error.error)")
+            case .failure(let error as DeferredJobQueueError):
+                let number = error.job(as: DeferredJobQueue<SMS, String>.Job.self)?.argument.number ?? "?"
+                print("  not sent \(number): \(error.underlyingError)")
             case .failure(let error): print("  unexpected \(error)")
             }
         }
@@ -66,7 +67,7 @@ let saved = try! stopped.result!.get()
 print("saved for restart: \(saved.map(\.argument.number))")
 
 print("-- restart: a new queue re-queues the saved jobs")
-let restarted = JobQueue<SMS, String>(width: 3, clock: clock, handler: sendSMS)
+let restarted = DeferredJobQueue<SMS, String>(width: 3, clock: clock, handler: sendSMS)
 let resent = saved.map { restarted.put($0.argument, priority: $0.priority) }
 clock.advance(by: .seconds(1))
 print("re-sent \(resent.filter(\.isComplete).count) of \(saved.count) saved messages")

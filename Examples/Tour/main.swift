@@ -1,4 +1,5 @@
-// A guided tour of DeferredKit. Run it with `swift run Tour`.
+// A guided tour of DeferredKit. Run it with `swift run Tour`, and read this file alongside its output:
+// each section below prints one numbered scene.
 import DeferredKit
 
 func section(_ title: String) { print("\n— \(title)") }
@@ -11,13 +12,16 @@ func show<T>(_ label: String, _ result: Result<T, any Error>?) {
 }
 struct Oops: Error, CustomStringConvertible { var description: String { "oops" } }
 
+print("A tour of DeferredKit. Read Examples/Tour/main.swift alongside this output: each numbered scene")
+print("below is the section of that file with the same number.")
+
 // MARK: 1. A shared one-shot result
 
 section("1. A Deferred is a shared one-shot result")
 let greeting = Deferred<String>()
 greeting.whenComplete { print("  observer A sees \($0)") }
 greeting.whenComplete { print("  observer B sees \($0)") }
-print("  resolve(\"hello\") returns \(greeting.resolve("hello")); a second resolve returns \(greeting.resolve("again", file: "Tour/main.swift", line: 1))")
+print("  resolve(\"hello\") returns \(greeting.resolve("hello")); a second resolve returns \(greeting.resolve("again"))")
 print("  (the second one was reported above by the default diagnostics handler, on standard error)")
 
 // MARK: 2. Observers
@@ -124,20 +128,62 @@ Deferred { "async result" }.whenComplete { result in print("  async code into a 
 
 // MARK: 10. Diagnostics
 
-section("10. Diagnostics: unhandled errors and double completions are reported")
+section("10. Diagnostics: unhandled errors, double completions, foreign completions, abandoned work")
 DeferredDiagnostics.setHandler { event in print("  diagnostic: \(event)") }
 do {
-    let forgotten = Deferred<Int>(file: "Tour/main.swift", line: 42)
+    let forgotten = Deferred<Int>()
     forgotten.reject(Oops())
 }
 let twice = Deferred<Int>()
-twice.resolve(1, file: "Tour/main.swift", line: 50)
-twice.resolve(2, file: "Tour/main.swift", line: 51)
+twice.resolve(1)
+twice.resolve(2)
+let twiceDoubled = twice.map { $0 * 2 }
+print("  a derived Deferred is completed by the library only: resolve returns \(twiceDoubled.resolve(0))")
+let neverCalledBack = Deferred<Int>.fromCallback { (_: @escaping @Sendable (Result<Int, any Error>) -> Void) in }
+show("a completion handler dropped without being called", neverCalledBack.result)
 DeferredDiagnostics.resetHandler()
+
+// MARK: 11. Combinators
+
+section("11. Combinators wait for several Deferreds at once")
+let left = Deferred<String>()
+let right = Deferred<String>()
+let both = Deferred.all([left, right])
+right.resolve("R")
+show("all, after only the right input resolved", both.result)
+left.resolve("L")
+show("all, after both resolved (input order, not completion order)", both.result)
+let outcomes = Deferred.allSettled([Deferred<Int>.resolved(1), Deferred<Int>.rejected(Oops())]).map { results in
+    results.map { result in (try? result.get()).map { "value \($0)" } ?? "an error" }
+}
+show("allSettled keeps every outcome", outcomes.result)
+
+// MARK: 12. Coordination
+
+section("12. Coordination: a lock that hands out Deferreds instead of blocking")
+let lock = DeferredLock()
+let firstHolder = lock.acquire()
+let secondHolder = lock.acquire()
+show("first acquire (the lock was free)", firstHolder.result)
+show("second acquire (the lock is held)", secondHolder.result)
+lock.release()
+show("second acquire, after the first holder released", secondHolder.result)
+lock.release()
+
+// MARK: 13. Time
+
+section("13. Time: a timeout on a ManualClock, without sleeping")
+let clock = ManualClock()
+let slowReply = Deferred<String>()
+let timedReply = slowReply.timeout(after: .seconds(5), clock: clock)
+clock.advance(by: .seconds(4))
+show("after 4 s", timedReply.result)
+clock.advance(by: .seconds(1))
+show("after 5 s (the timer fired inside advance)", timedReply.result)
 
 print("""
 
-That was the core. Each family has a runnable example of its own:
+That was the core, with one scene each from the families. Each family has a runnable example of its own:
   swift run Avatars           combinators: the avatar race, a memo of in-flight work, counting with all
   swift run DeferredInit      coordination: an object whose initialisation is asynchronous, a graceful shutdown
   swift run -c release LockStorm    a million lock waiters, each releasing in its own observer

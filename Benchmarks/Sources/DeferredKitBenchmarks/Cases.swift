@@ -9,6 +9,10 @@ func allCases(smoke: Bool) -> [BenchCase] {
         + combinatorCases(smoke: smoke)
         + lockCases()
         + jobQueueCases(smoke: smoke)
+        + withdrawCases(smoke: smoke)
+        + queueCases(smoke: smoke)
+        + fanOutCases(smoke: smoke)
+        + nioAdapterCases()
 }
 
 // MARK: - Harness self-check

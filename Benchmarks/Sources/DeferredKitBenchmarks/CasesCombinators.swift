@@ -1,11 +1,9 @@
-// `Deferred.all` over many pending inputs (needs the combinators API).
-// Compiled only with the DEFERREDKIT_COMBINATORS condition (see Package.swift).
+// `Deferred.all` over many pending inputs.
 
 import DeferredKit
 import NIOCore
 import NIOEmbedded
 
-#if DEFERREDKIT_COMBINATORS
 
 func combinatorCases(smoke: Bool) -> [BenchCase] {
     (smoke ? [100, 1_000] : [10_000, 100_000]).map(allOver)
@@ -74,9 +72,3 @@ private func checkArrays(_ n: Int, _ count: Int) {
     verify(calls, n, "combined results")
     verify(sum, n &* triangular(count), "sum of combined values")
 }
-
-#else
-
-func combinatorCases(smoke: Bool) -> [BenchCase] { [] }
-
-#endif

@@ -1,4 +1,4 @@
-// `JobQueue` (txrdq's resizable dispatch queue): many jobs through a width-8 queue.
+// `DeferredJobQueue` (txrdq's resizable dispatch queue): many jobs through a width-8 queue.
 
 import DeferredKit
 
@@ -14,13 +14,13 @@ func jobQueueCases(smoke: Bool) -> [BenchCase] {
 private func jobsThroughWidth8(_ count: Int) -> BenchCase {
     BenchCase(
         name: "jobqueue/n=\(count)",
-        summary: "put \(count) jobs into a width-8 JobQueue, complete them as they launch",
+        summary: "put \(count) jobs into a width-8 DeferredJobQueue, complete them as they launch",
         opsPerIteration: count, opName: "job",
         contenders: [
-            .ours("DeferredKit JobQueue") { n in
+            .ours("DeferredKit DeferredJobQueue") { n in
                 for _ in 0 ..< n {
                     let started = StartedJobs()
-                    let queue = JobQueue<Int, Int>(width: 8) { argument in
+                    let queue = DeferredJobQueue<Int, Int>(width: 8) { argument in
                         let work = Deferred<Int>()
                         started.items.append((work, argument))
                         return work

@@ -1,10 +1,7 @@
-// DeferredLock acquire/release, uncontended and with 8 contending tasks
-// (needs the coordination API). Compiled only with the DEFERREDKIT_LOCK
-// condition (see Package.swift).
+// DeferredLock acquire/release, uncontended and with 8 contending tasks.
 
 import DeferredKit
 
-#if DEFERREDKIT_LOCK
 
 func lockCases() -> [BenchCase] {
     [uncontended(), contended(tasks: 8)]
@@ -91,9 +88,3 @@ private func contended(tasks: Int) -> BenchCase {
         ],
         targets: [.time("actor lock", 1.0)])
 }
-
-#else
-
-func lockCases() -> [BenchCase] { [] }
-
-#endif

@@ -1,3 +1,5 @@
+import Synchronization
+
 // MARK: - Awaiting
 
 extension Deferred {
@@ -49,8 +51,7 @@ extension Deferred {
 
     @usableFromInline
     nonisolated(nonsending) func waitForResult() async -> Result<Value, any Error> {
-        // A task awaits one thing at a time, so the task's identity names this waiter uniquely here.
-        let waiter = withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } } ?? 2
+        let waiter = WaiterIdentity.next()
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Value, any Error>, Never>) in
                 addDependent(waiter) { result in continuation.resume(returning: result) }
@@ -70,5 +71,20 @@ extension Deferred {
         withdrawDependent(waiter) { observer in
             observer.callback(.failure(CancellationError()))
         }
+    }
+}
+
+// MARK: - WaiterIdentity
+
+
+/// Names each awaiting call among a Deferred's dependents. Identities are odd, so they never collide
+/// with a derived Deferred's (an object address), nor with the permanent (0) and passive (1) marks.
+@usableFromInline
+enum WaiterIdentity {
+    @usableFromInline static let counter = Atomic<UInt>(1)
+
+    @inlinable
+    static func next() -> UInt {
+        (counter.add(1, ordering: .relaxed).newValue << 1) | 1
     }
 }

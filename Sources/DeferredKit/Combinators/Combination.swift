@@ -9,6 +9,9 @@
 protocol CombinationRule: SendableMetatype {
     associatedtype Input: Sendable
     associatedtype Output: Sendable
+    /// What the rule still keeps once it has decided (values, errors), handed to the engine so that it is
+    /// released after unlocking: its `deinit`s are user code.
+    associatedtype Leftovers = Void
 
     /// Called once, before any input is attached: a decision that needs no input (empty input, an
     /// impossible `count`), or `nil`.
@@ -20,13 +23,16 @@ protocol CombinationRule: SendableMetatype {
     /// The input at `index` completed with `result`. Returns the decision, or `nil` to keep waiting.
     mutating func receive(_ result: Result<Input, any Error>, at index: Int) -> Result<Output, any Error>?
 
-    /// No more inputs will be attached (only dynamic collectors such as `MultiFuture` call this).
-    mutating func close() -> Result<Output, any Error>?
+    /// Called once, under the lock, after the rule decided: moves out everything it still keeps.
+    mutating func takeLeftovers() -> Leftovers
+}
+
+extension CombinationRule where Leftovers == Void {
+    @inlinable mutating func takeLeftovers() {}
 }
 
 extension CombinationRule {
     @inlinable mutating func slotAdded(at index: Int) {}
-    @inlinable mutating func close() -> Result<Output, any Error>? { nil }
 }
 
 // MARK: - Combination
@@ -34,6 +40,12 @@ extension CombinationRule {
 /// The engine every combinator shares: attaches inputs, feeds their results to a `CombinationRule`,
 /// completes the output when the rule decides, and withdraws from every input still pending — once the
 /// output is decided, or when the output is cancelled.
+///
+/// Cancellation is cooperative. A cancelled output withdraws from its pending inputs and then completes
+/// from what each one finally gives, through its rule: an input nobody else wants is cancelled and its
+/// final result (a canceller's value or error, `CancellationError`, or what a task body finally returns)
+/// reaches the rule; an input that others still want goes on for them and counts as failed with
+/// `CancellationError`. The output is library-owned: only the engine completes it.
 ///
 /// Ownership is acyclic so that a dropped pending combination is freed: inputs hold their observers,
 /// which hold the combination and the output; the output's canceller holds the combination; the
@@ -88,24 +100,26 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
 
     // MARK: Building
 
-    /// Makes the output Deferred of a combination: cancelling it withdraws from every pending input.
+    /// Makes the output Deferred of a combination: library-owned; cancelling it withdraws from every
+    /// pending input, and it then completes from their final results (never rejected by the cancel itself).
     @inlinable
     func makeOutput(file: StaticString, line: UInt) -> Deferred<Output> {
-        Deferred<Output>(file: file, line: line) { [self] output in
-            withdrawPending(dependent: output.dependentID)
+        Deferred<Output>(owned: DeferredCallSite(file, line), completesAfterCancel: true) { [self] output in
+            withdrawPending(output)
         }
     }
 
     /// Lets the rule decide before any input is attached.
     @inlinable
     func start(_ output: Deferred<Output>) {
-        let decision = lock.withLock { () -> Result<Output, any Error>? in
-            guard let decision = rule.start() else { return nil }
+        let (decision, leftovers) = lock.withLock { () -> (Result<Output, any Error>?, Rule.Leftovers?) in
+            guard let decision = rule.start() else { return (nil, nil) }
             isDecided = true
             isWithdrawing = true
-            return decision
+            return (decision, rule.takeLeftovers())
         }
         if let decision { output.settle(decision) }
+        _ = leftovers  // released here, after unlocking
     }
 
     /// Attaches `input` as the next slot. Its result goes to the rule; if the output is already decided
@@ -132,77 +146,77 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
             return false
         }
         if withdrawNow {
-            input.withdrawDependent(output.dependentID)
+            withdraw(from: [(index, input)], output: output)
         }
-    }
-
-    /// No more inputs will be attached.
-    @inlinable
-    func close(_ output: Deferred<Output>) {
-        let (decision, pending) = lock.withLock { () -> (Result<Output, any Error>?, [Deferred<Input>]) in
-            guard !isDecided, let decision = rule.close() else { return (nil, []) }
-            isDecided = true
-            return (decision, takePendingInputs())
-        }
-        finish(output, with: decision, withdrawingFrom: pending)
     }
 
     // MARK: Receiving
 
     @inlinable
     func receive(_ result: Result<Input, any Error>, at index: Int, output: Deferred<Output>) {
-        let (decision, pending) = lock.withLock { () -> (Result<Output, any Error>?, [Deferred<Input>]) in
+        let (decision, pending, leftovers) = lock.withLock { () -> Decision in
             slots[index].state = .settled
             slots[index].input = nil
-            guard !isDecided, let decision = rule.receive(result, at: index) else { return (nil, []) }
+            guard !isDecided, let decision = rule.receive(result, at: index) else { return (nil, [], nil) }
             isDecided = true
-            return (decision, takePendingInputs())
+            return (decision, takePendingInputs(), rule.takeLeftovers())
         }
         finish(output, with: decision, withdrawingFrom: pending)
+        _ = leftovers  // released here, after unlocking
     }
+
+    /// A decision taken under the lock: the output's result, the inputs to withdraw from, and what the
+    /// rule kept (released by the caller after unlocking).
+    @usableFromInline
+    typealias Decision = (Result<Output, any Error>?, [(Int, Deferred<Input>)], Rule.Leftovers?)
 
     /// Completes the output with the rule's decision, if it made one, then withdraws from the inputs still
     /// pending. Complete first, then withdraw: a canceller that supplies a value can no longer change it.
     @inlinable
     func finish(
         _ output: Deferred<Output>, with decision: Result<Output, any Error>?,
-        withdrawingFrom pending: [Deferred<Input>]
+        withdrawingFrom pending: [(Int, Deferred<Input>)]
     ) {
         guard let decision else { return }
         output.settle(decision)
-        withdraw(from: pending, dependent: output.dependentID)
+        withdraw(from: pending, output: output)
     }
 
     // MARK: Withdrawing
 
-    /// The output was cancelled: withdraw from every pending input. Results their cancellers supply
-    /// still reach the rule, which may complete the output from them.
+    /// The output was cancelled: withdraw from every pending input. Their final results still reach
+    /// the rule, which completes the output from them.
     @inlinable
-    func withdrawPending(dependent: UInt) {
+    func withdrawPending(_ output: Deferred<Output>) {
         let pending = lock.withLock { takePendingInputs() }
-        withdraw(from: pending, dependent: dependent)
+        withdraw(from: pending, output: output)
     }
 
-    /// Under the lock: marks every registered slot withdrawn and returns its input (once).
+    /// Under the lock: marks every registered slot withdrawn and returns it with its input (once).
     @inlinable
-    func takePendingInputs() -> [Deferred<Input>] {
+    func takePendingInputs() -> [(Int, Deferred<Input>)] {
         if isWithdrawing { return [] }
         isWithdrawing = true
-        var pending: [Deferred<Input>] = []
+        var pending: [(Int, Deferred<Input>)] = []
         for index in slots.indices where slots[index].state == .registered {
             slots[index].state = .withdrawn
             if let input = slots[index].input {
-                pending.append(input)
+                pending.append((index, input))
             }
             slots[index].input = nil
         }
         return pending
     }
 
+    /// Withdraws from each input. One that others still want has its observer removed without running:
+    /// for this combination it failed with `CancellationError`. One nobody else wants is cancelled, and
+    /// our observer receives its final result.
     @inlinable
-    func withdraw(from pending: [Deferred<Input>], dependent: UInt) {
-        for input in pending {
-            input.withdrawDependent(dependent)
+    func withdraw(from pending: [(Int, Deferred<Input>)], output: Deferred<Output>) {
+        for (index, input) in pending {
+            input.withdrawDependent(output.dependentID) { _ in
+                receive(.failure(CancellationError()), at: index, output: output)
+            }
         }
     }
 }

@@ -77,8 +77,10 @@ struct AllRule<Input: Sendable>: CombinationRule {
             collected.store(value, at: index)
             return collected.isFull ? .success(collected.collect()) : nil
         case .failure(let error):
-            collected.discard()
             return .failure(error)
         }
     }
+
+    @inlinable
+    mutating func takeLeftovers() -> [Input?] { collected.take() }
 }

@@ -4,11 +4,10 @@ extension Deferred {
     /// A Deferred for the results of `inputs` — successes and failures alike — in input order.
     ///
     /// It resolves when every input has completed; empty input resolves at once with `[]`. Every input
-    /// error counts as handled (Twisted's `consumeErrors`, always on).
+    /// error counts as handled.
     ///
-    /// With `fireOnOneErrback: true` (Twisted's `DeferredList` flag) it instead rejects with
-    /// `FirstError` — the failing input's index and error — as soon as any input fails, and withdraws from
-    /// the inputs still pending.
+    /// With `failFast: true` it instead rejects with `FirstFailureError` — the failing input's index and
+    /// error — as soon as any input fails, and withdraws from the inputs still pending.
     ///
     /// Cancelling the result withdraws from every pending input; results their cancellers supply are
     /// collected as usual, and if that completes the list, the list is the result.
@@ -19,22 +18,22 @@ extension Deferred {
     /// ```
     @inlinable
     public static func allSettled<C: Collection>(
-        _ inputs: C, fireOnOneErrback: Bool = false, file: StaticString = #fileID, line: UInt = #line
+        _ inputs: C, failFast: Bool = false, file: StaticString = #fileID, line: UInt = #line
     ) -> Deferred<[Result<Value, any Error>]> where C.Element == Deferred<Value> {
         Combination.run(
-            AllSettledRule<Value>(count: inputs.count, failFast: fireOnOneErrback),
+            AllSettledRule<Value>(count: inputs.count, failFast: failFast),
             over: inputs, file: file, line: line)
     }
 }
 
-// MARK: - FirstError
+// MARK: - FirstFailureError
 
-/// The error of `allSettled(_:fireOnOneErrback: true)`: which input failed first, and how.
+/// The error of `allSettled(_:failFast: true)`: which input failed first, and how.
 ///
 /// ```swift
-/// catch let error as FirstError { print("input \(error.index) failed: \(error.error)") }
+/// catch let error as FirstFailureError { print("input \(error.index) failed: \(error.error)") }
 /// ```
-public struct FirstError: Error, CustomStringConvertible {
+public struct FirstFailureError: Error, CustomStringConvertible {
     /// The index of the failing input.
     public let index: Int
     /// Its error.
@@ -43,7 +42,7 @@ public struct FirstError: Error, CustomStringConvertible {
     /// Creates the error.
     ///
     /// ```swift
-    /// throw FirstError(index: 2, error: URLError(.timedOut))
+    /// throw FirstFailureError(index: 2, error: URLError(.timedOut))
     /// ```
     public init(index: Int, error: any Error) {
         self.index = index
@@ -80,14 +79,17 @@ struct AllSettledRule<Input: Sendable>: CombinationRule {
         _ result: Result<Input, any Error>, at index: Int
     ) -> Result<[Result<Input, any Error>], any Error>? {
         if failFast, case .failure(let error) = result {
-            results = []
-            return .failure(FirstError(index: index, error: error))
+            return .failure(FirstFailureError(index: index, error: error))
         }
         results[index] = result
         remaining -= 1
         guard remaining == 0 else { return nil }
-        let collected = results.map { $0! }
-        results = []
-        return .success(collected)
+        return .success(results.map { $0! })
+    }
+
+    @inlinable
+    mutating func takeLeftovers() -> [Result<Input, any Error>?] {
+        defer { results = [] }
+        return results
     }
 }

@@ -7,8 +7,7 @@ extension Deferred {
     /// On the first success it resolves and withdraws from the other inputs (each one that nobody else
     /// wants is cancelled). When every input has failed it rejects with `AllFailedError`, which carries
     /// every failure in input order; empty input rejects at once with an empty one. Every input error
-    /// counts as handled. This is Twisted's `race` and `DeferredList(fireOnOneCallback=True)`, and txdpce's
-    /// "first of several ways wins".
+    /// counts as handled. `race` has the same shape but lets the first failure decide too.
     ///
     /// ```swift
     /// let avatar = Deferred.firstSuccess([cache.avatar(id), disk.avatar(id), gravatar.avatar(id)])
@@ -76,7 +75,6 @@ struct FirstSuccessRule<Input: Sendable>: CombinationRule {
     ) -> Result<(index: Int, value: Input), any Error>? {
         switch result {
         case .success(let value):
-            errors = []
             return .success((index, value))
         case .failure(let error):
             errors[index] = error
@@ -84,5 +82,11 @@ struct FirstSuccessRule<Input: Sendable>: CombinationRule {
             guard remaining == 0 else { return nil }
             return .failure(AllFailedError(errors: errors.map { $0! }))
         }
+    }
+
+    @inlinable
+    mutating func takeLeftovers() -> [(any Error)?] {
+        defer { errors = [] }
+        return errors
     }
 }

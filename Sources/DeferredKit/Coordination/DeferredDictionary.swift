@@ -7,17 +7,24 @@
 /// Setting a key completes every waiter for it (in the order they asked); removing a key works as for a
 /// dictionary; cancelling one waiter removes just that waiter.
 ///
+/// Waiters' observers run on the thread that sets the key, outside the dictionary's lock. The Deferreds
+/// lookups return are the dictionary's own: `resolve`/`reject` on one return `false` and change nothing.
+///
 /// ```swift
 /// let users = DeferredDictionary<UserID, User>()
 /// users[42].whenComplete { print($0) }   // waits
 /// users.updateValue(alice, forKey: 42)   // prints success(alice)
 /// let bob = try await users.value(for: 7)
 /// ```
-public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
-    // `storage` and `waiters` are guarded by `lock`.
-    @usableFromInline let lock = InternalLock()
-    @usableFromInline var storage: [Key: Value]
-    @usableFromInline var waiters: [Key: WaiterQueue<Deferred<Value>>] = [:]
+public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    struct State {
+        /// The entries present.
+        var storage: [Key: Value]
+        /// Lookups waiting for a missing key, per key, oldest first. A key's line goes when it empties.
+        var waiters: [Key: WaiterQueue<Deferred<Value>>] = [:]
+    }
+
+    let state: LockedState<State>
 
     /// Creates a dictionary with the given entries.
     ///
@@ -25,7 +32,7 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     /// let settings = DeferredDictionary<String, Int>(["retries": 3])
     /// ```
     public init(_ entries: [Key: Value] = [:]) {
-        storage = entries
+        state = LockedState(State(storage: entries))
     }
 
     // MARK: Looking up
@@ -38,8 +45,8 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     /// ```swift
     /// dictionary["config"].map { parse($0) }
     /// ```
-    public subscript(key: Key) -> Deferred<Value> {
-        lookup(key, file: #fileID, line: #line)
+    public subscript(key: Key, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Value> {
+        lookup(key, file: file, line: line)
     }
 
     /// The same as the subscript, with the caller's location recorded for diagnostics.
@@ -58,24 +65,24 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     /// ```swift
     /// let config = try await dictionary.value(for: "config")
     /// ```
-    public nonisolated(nonsending) func value(for key: Key) async throws -> Value {
-        try await lookup(key, file: #fileID, line: #line).value
+    public nonisolated(nonsending) func value(
+        for key: Key, file: StaticString = #fileID, line: UInt = #line
+    ) async throws -> Value {
+        try await lookup(key, file: file, line: line).value
     }
 
-    @usableFromInline
     enum Lookup { case present(Value), waiting(Deferred<Value>) }
 
-    @usableFromInline
     func lookup(_ key: Key, file: StaticString, line: UInt) -> Deferred<Value> {
-        let outcome = lock.withLock { () -> Lookup in
-            if let value = storage[key] { return .present(value) }
-            let ticket = waiters[key, default: WaiterQueue()].nextTicket
-            let waiter = Deferred<Value>(file: file, line: line) { [weak self] me in self?.withdraw(me, key, ticket) }
-            waiters[key, default: WaiterQueue()].append(waiter)
+        let outcome = state.withLock { state -> Lookup in
+            if let value = state.storage[key] { return .present(value) }
+            let ticket = state.waiters[key, default: WaiterQueue()].nextTicket
+            let waiter = Deferred<Value>(owned: DeferredCallSite(file, line)) { [weak self] me in self?.withdraw(me, key, ticket) }
+            state.waiters[key, default: WaiterQueue()].append(waiter)
             return .waiting(waiter)
         }
         switch outcome {
-        case .present(let value): return .resolved(value, file: file, line: line)
+        case .present(let value): return .owned(completedWith: .success(value), at: DeferredCallSite(file, line))
         case .waiting(let waiter): return waiter
         }
     }
@@ -86,7 +93,7 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     /// if let cached = dictionary.currentValue(for: key) { use(cached) }
     /// ```
     public func currentValue(for key: Key) -> Value? {
-        lock.withLock { storage[key] }
+        state.withLock { $0.storage[key] }
     }
 
     // MARK: Changing
@@ -98,12 +105,16 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     /// ```
     @discardableResult
     public func updateValue(_ value: Value, forKey key: Key) -> Value? {
-        let (old, ready) = lock.withLock { () -> (Value?, [Deferred<Value>]) in
-            let old = storage.updateValue(value, forKey: key)
-            var queue = waiters.removeValue(forKey: key)
-            return (old, queue?.removeAll() ?? [])
+        // The replaced value and the waiters' line (with its copy of the key) leave the lock whole and are
+        // released after it: a key's or a value's deinit may be user code.
+        let (old, line) = state.withLock { state -> (Value?, (key: Key, value: WaiterQueue<Deferred<Value>>)?) in
+            let old = state.storage.updateValue(value, forKey: key)
+            guard let index = state.waiters.index(forKey: key) else { return (old, nil) }
+            return (old, state.waiters.remove(at: index))
         }
-        for waiter in ready { waiter.resolve(value) }
+        if var line {
+            while let waiter = line.value.popFirst() { waiter.completeAsOwner(.success(value)) }
+        }
         return old
     }
 
@@ -114,7 +125,12 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     /// ```
     @discardableResult
     public func removeValue(forKey key: Key) -> Value? {
-        lock.withLock { storage.removeValue(forKey: key) }
+        // The stored key and value are moved out and released after unlocking (their deinit may be user code).
+        let removed = state.withLock { state -> (key: Key, value: Value)? in
+            guard let index = state.storage.index(forKey: key) else { return nil }
+            return state.storage.remove(at: index)
+        }
+        return removed?.value
     }
 
     // MARK: Inspecting
@@ -124,14 +140,14 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     /// ```swift
     /// print(dictionary.count)
     /// ```
-    public var count: Int { lock.withLock { storage.count } }
+    public var count: Int { state.withLock { $0.storage.count } }
 
     /// The keys present, in no particular order.
     ///
     /// ```swift
     /// for key in dictionary.keys { print(key) }
     /// ```
-    public var keys: [Key] { lock.withLock { Array(storage.keys) } }
+    public var keys: [Key] { state.withLock { Array($0.storage.keys) } }
 
     /// How many lookups of `key` are waiting.
     ///
@@ -139,17 +155,16 @@ public final class DeferredDictionary<Key: Hashable & Sendable, Value: Sendable>
     /// print(dictionary.waitingCount(for: "config"))
     /// ```
     public func waitingCount(for key: Key) -> Int {
-        lock.withLock { waiters[key]?.count ?? 0 }
+        state.withLock { $0.waiters[key]?.count ?? 0 }
     }
 
-    @usableFromInline
     func withdraw(_ waiter: Deferred<Value>, _ key: Key, _ ticket: UInt64) {
         // A key's line is dropped when it empties and a new one restarts its tickets: check identity too.
-        let removed = lock.withLock { () -> Deferred<Value>? in
-            guard var queue = waiters.removeValue(forKey: key) else { return nil }
-            let removed = queue.remove(ticket: ticket, if: { $0 === waiter })
-            if !queue.isEmpty { waiters[key] = queue }
-            return removed
+        // The removed waiter, and the emptied line with its copy of the key, are released after unlocking.
+        let removed = state.withLock { state -> (Deferred<Value>?, (key: Key, value: WaiterQueue<Deferred<Value>>)?) in
+            guard let index = state.waiters.index(forKey: key) else { return (nil, nil) }
+            let removed = state.waiters.values[index].remove(ticket: ticket, if: { $0 === waiter })
+            return (removed, state.waiters.values[index].isEmpty ? state.waiters.remove(at: index) : nil)
         }
         _ = removed
     }

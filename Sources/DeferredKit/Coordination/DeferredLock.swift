@@ -17,16 +17,22 @@
 ///
 /// Cancelling a pending `acquire()` takes that waiter out of the line and rejects it with
 /// `CancellationError`; cancelling one that has already acquired does nothing (you still hold the lock
-/// and must release it).
+/// and must release it). The Deferreds `acquire()` returns are the lock's own: `resolve`/`reject` on
+/// them return `false` and change nothing (reported as `.completedByNonOwner`).
+///
+/// Misuse traps: `release()` without a matching acquire stops the program with a precondition failure.
 public final class DeferredLock: Sendable {
-    @usableFromInline let gate = TokenGate(limit: 1, owner: "DeferredLock")
+    let gate: TokenGate
 
-    /// Creates an unlocked lock.
+    /// Creates an unlocked lock. `file` and `line` name it in diagnostics about the Deferred an
+    /// uncontended `acquire()` returns.
     ///
     /// ```swift
     /// let lock = DeferredLock()
     /// ```
-    public init() {}
+    public init(file: StaticString = #fileID, line: UInt = #line) {
+        gate = TokenGate(limit: 1, owner: "DeferredLock", site: DeferredCallSite(file, line))
+    }
 
     // MARK: Acquiring and releasing
 
@@ -131,8 +137,8 @@ public final class DeferredLock: Sendable {
     /// let balance = try await lock.withLock { try await account.withdraw(10) }
     /// ```
     public nonisolated(nonsending) func withLock<T>(
-        _ body: nonisolated(nonsending) () async throws -> T
+        file: StaticString = #fileID, line: UInt = #line, _ body: nonisolated(nonsending) () async throws -> T
     ) async throws -> T {
-        try await gate.withToken(body)
+        try await gate.withToken(file: file, line: line, body)
     }
 }

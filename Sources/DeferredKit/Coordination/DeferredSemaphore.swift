@@ -5,40 +5,28 @@
 ///
 /// It behaves exactly like `DeferredLock` with N tokens: waiters are served first-in first-out, `release()`
 /// hands the token straight to the next waiter, release storms do not recurse, and cancelling a pending
-/// `acquire()` removes that waiter.
+/// `acquire()` removes that waiter. The Deferreds `acquire()` returns are the semaphore's own:
+/// `resolve`/`reject` on them return `false` and change nothing (reported as `.completedByNonOwner`).
 ///
 /// ```swift
-/// let downloads = try DeferredSemaphore(tokens: 4)
+/// let downloads = DeferredSemaphore(tokens: 4)
 /// let pages = urls.map { url in downloads.run { try await fetch(url) } }   // 4 at a time
 /// ```
 public final class DeferredSemaphore: Sendable {
-    @usableFromInline let gate: TokenGate
+    let gate: TokenGate
 
-    /// The error thrown by `init(tokens:)` for a token count below 1.
+    /// Creates a semaphore with `tokens` tokens, all free. `file` and `line` name it in diagnostics about
+    /// the Deferred an uncontended `acquire()` returns.
+    ///
+    /// A count below 1 is a programming error and stops the program with a precondition failure
+    /// ("DeferredSemaphore(tokens:) needs at least 1 token").
     ///
     /// ```swift
-    /// do { _ = try DeferredSemaphore(tokens: 0) } catch { print(error) }   // tokens must be at least 1 (got 0)
+    /// let pool = DeferredSemaphore(tokens: 3)
     /// ```
-    public struct InvalidTokenCount: Error, CustomStringConvertible, Equatable {
-        /// The rejected count.
-        ///
-        /// ```swift
-        /// catch let error as DeferredSemaphore.InvalidTokenCount { print(error.tokens) }
-        /// ```
-        public let tokens: Int
-        public var description: String { "DeferredSemaphore: tokens must be at least 1 (got \(tokens))" }
-    }
-
-    /// Creates a semaphore with `tokens` tokens, all free.
-    ///
-    /// - Throws: `InvalidTokenCount` when `tokens` < 1.
-    ///
-    /// ```swift
-    /// let pool = try DeferredSemaphore(tokens: 3)
-    /// ```
-    public init(tokens: Int) throws(InvalidTokenCount) {
-        guard tokens >= 1 else { throw InvalidTokenCount(tokens: tokens) }
-        gate = TokenGate(limit: tokens, owner: "DeferredSemaphore")
+    public init(tokens: Int, file: StaticString = #fileID, line: UInt = #line) {
+        precondition(tokens >= 1, "DeferredSemaphore(tokens:) needs at least 1 token (got \(tokens))")
+        gate = TokenGate(limit: tokens, owner: "DeferredSemaphore", site: DeferredCallSite(file, line))
     }
 
     // MARK: State
@@ -132,8 +120,8 @@ public final class DeferredSemaphore: Sendable {
     /// let page = try await semaphore.withToken { try await fetch(url) }
     /// ```
     public nonisolated(nonsending) func withToken<T>(
-        _ body: nonisolated(nonsending) () async throws -> T
+        file: StaticString = #fileID, line: UInt = #line, _ body: nonisolated(nonsending) () async throws -> T
     ) async throws -> T {
-        try await gate.withToken(body)
+        try await gate.withToken(file: file, line: line, body)
     }
 }

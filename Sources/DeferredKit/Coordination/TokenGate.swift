@@ -1,91 +1,70 @@
 // MARK: - TokenGate
 
-/// The state machine shared by `DeferredLock` (one token) and `DeferredSemaphore` (N tokens).
+/// The effects of `DeferredLock` and `DeferredSemaphore`: a `TokenGateStateMachine` behind the
+/// library's lock, and the Deferreds it hands out.
 ///
-/// Transitions, all under `lock`:
-/// - **acquire, token free and nobody waiting** → take a token; the caller gets a resolved Deferred.
-/// - **acquire, no token free** → append a pending Deferred to `waiters` (first-in first-out).
-/// - **release, somebody waiting** → the token passes *straight* to the oldest waiter (the free count
-///   does not change); the waiter's Deferred is resolved after the lock is left, so that a release made
-///   inside a waiter's observer is queued by the firing loop instead of recursing.
-/// - **release, nobody waiting** → the token becomes free.
-/// - **cancel of a waiting acquire** → its canceller removes it from `waiters` (by ticket); the core
-///   then rejects it with `CancellationError`.
-/// - **race: a waiter cancelled after release picked it** → its `resolve` returns `false`; the releaser
-///   passes the same token on to the next waiter (loop, not recursion).
-@usableFromInline
-final class TokenGate: @unchecked Sendable {
-    // `available` and `waiters` are guarded by `lock`.
-    @usableFromInline let lock = InternalLock()
-    @usableFromInline var available: Int
-    @usableFromInline var waiters = WaiterQueue<Deferred<Void>>()
-    @usableFromInline let limit: Int
+/// Every transition runs under the lock and returns an action; the action (completing a waiter,
+/// trapping on a misuse) runs after the lock is left. A waiter's Deferred is completed by `release()`
+/// outside the lock, so a release made inside a waiter's observer is queued by the firing loop instead of
+/// recursing. If that waiter was cancelled after the machine picked it (`completeAsOwner` returns
+/// `false`), the token goes on to the next waiter (a loop, not recursion).
+final class TokenGate: Sendable {
+    let state: LockedState<TokenGateStateMachine<Deferred<Void>>>
+    /// The number of tokens.
+    let limit: Int
     /// Names the owning type in precondition messages.
-    @usableFromInline let owner: StaticString
+    let owner: StaticString
+    /// What an acquire that succeeds at once returns. A completed Deferred never changes and stores no
+    /// observers (they run at once), so one instance per gate serves every uncontended acquire without an
+    /// allocation. It is library-owned, so nobody can complete it, and it belongs to this gate alone, so
+    /// uncontended acquires of different locks never touch a shared object (an earlier version returned
+    /// one Deferred for the whole process, whose reference count every acquire of every lock contended).
+    let granted: Deferred<Void>
 
-    @usableFromInline
-    init(limit: Int, owner: StaticString) {
+    init(limit: Int, owner: StaticString, site: DeferredCallSite) {
         self.limit = limit
-        self.available = limit
         self.owner = owner
+        state = LockedState(TokenGateStateMachine(limit: limit))
+        granted = .owned(completedWith: .success(()), at: site)
     }
 
     // MARK: Acquiring and releasing
 
-    @usableFromInline
     func acquire(file: StaticString, line: UInt) -> Deferred<Void> {
-        let waiter = lock.withLock { () -> Deferred<Void>? in
-            if available > 0, waiters.isEmpty {
-                available -= 1
-                return nil
+        let waiter = state.withLock { machine in
+            machine.acquire { ticket in
+                Deferred<Void>(owned: DeferredCallSite(file, line)) { [weak self] _ in self?.withdraw(ticket: ticket) }
             }
-            let ticket = waiters.nextTicket
-            let waiter = Deferred<Void>(file: file, line: line) { [weak self] _ in self?.withdraw(ticket) }
-            waiters.append(waiter)
-            return waiter
         }
-        return waiter ?? Self.granted
+        return waiter ?? granted
     }
 
-    /// What an acquire that succeeds at once returns. A completed Deferred never changes and stores no
-    /// observers (they run at once), so one shared instance serves every uncontended acquire without an
-    /// allocation.
-    @usableFromInline
-    static let granted = Deferred<Void>.resolved(())
-
-    @usableFromInline
     func release() {
         while true {
-            let next = lock.withLock { () -> Deferred<Void>?? in
-                if available >= limit { return .none }  // nothing is held: misuse
-                if let waiter = waiters.popFirst() { return .some(waiter) }
-                available += 1
-                return .some(nil)
-            }
-            guard let next else {
+            switch state.withLock({ $0.release() }) {
+            case .freed:
+                return
+            case .notHeld:
                 preconditionFailure("\(owner).release() called when no token is held (more releases than acquires)")
+            case .handOff(let waiter):
+                if waiter.completeAsOwner(.success(())) { return }
+                // `waiter` was cancelled after it left the line: the token goes on to the next one.
             }
-            guard let next else { return }
-            if next.resolve(()) { return }
-            // `next` was cancelled after it left the line: the token goes on to the following waiter.
         }
     }
 
     /// Takes a cancelled waiter out of the line, if release has not picked it yet.
-    @usableFromInline
-    func withdraw(_ ticket: UInt64) {
-        let removed = lock.withLock { waiters.remove(ticket: ticket) }
-        _ = removed  // released outside the lock
+    func withdraw(ticket: UInt64) {
+        let removed = state.withLock { $0.withdraw(ticket: ticket) }
+        _ = removed  // released here, after the lock
     }
 
-    @usableFromInline
     var snapshot: (available: Int, waiting: Int) {
-        lock.withLock { (available, waiters.count) }
+        state.withLock { ($0.available, $0.waitingCount) }
     }
 
     // MARK: Running bodies
 
-    @usableFromInline
     func run<T>(file: StaticString, line: UInt, _ body: @escaping @Sendable () throws -> T) -> Deferred<T> {
         acquire(file: file, line: line).map(file: file, line: line) { _ in
             defer { self.release() }
@@ -93,7 +72,6 @@ final class TokenGate: @unchecked Sendable {
         }
     }
 
-    @usableFromInline
     func runDeferred<T>(
         file: StaticString, line: UInt, _ body: @escaping @Sendable () throws -> Deferred<T>
     ) -> Deferred<T> {
@@ -111,7 +89,6 @@ final class TokenGate: @unchecked Sendable {
         }
     }
 
-    @usableFromInline
     func runAsync<T>(
         file: StaticString, line: UInt, _ body: @escaping @Sendable () async throws -> T
     ) -> Deferred<T> {
@@ -120,9 +97,10 @@ final class TokenGate: @unchecked Sendable {
         }
     }
 
-    @usableFromInline
-    nonisolated(nonsending) func withToken<T>(_ body: nonisolated(nonsending) () async throws -> T) async throws -> T {
-        try await acquire(file: #fileID, line: #line).value
+    nonisolated(nonsending) func withToken<T>(
+        file: StaticString, line: UInt, _ body: nonisolated(nonsending) () async throws -> T
+    ) async throws -> T {
+        try await acquire(file: file, line: line).value
         defer { release() }
         return try await body()
     }

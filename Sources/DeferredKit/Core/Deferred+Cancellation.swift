@@ -2,30 +2,33 @@
 
 /// A Deferred seen by the cancellation machinery, whatever its `Value`.
 ///
-/// Cancellation follows interest. A Deferred's *dependents* are the Deferreds derived from it, the tasks
-/// awaiting its value and the combinators that wait on it; `whenComplete` observers are permanent
-/// dependents. When a dependent withdraws and it was the last one — and there is no permanent one — the
-/// Deferred itself is cancelled, which may in turn withdraw it from what *it* waits on. That climb runs in
-/// a loop (`CancelNode.runCancellation(of:withdrawing:)`), so a million-link pending chain cancels in constant stack.
+/// Cancellation follows interest, and it is a request. A Deferred's *dependents* are the Deferreds
+/// derived from it, the tasks awaiting its value and the combinators that wait on it; `whenComplete`
+/// observers are permanent dependents. When a dependent withdraws and others remain, its observer is
+/// removed and it is rejected with `CancellationError` at once. When it was the last one — and there is no
+/// permanent one — the Deferred itself is cancelled, and the dependent keeps its observer: it receives the
+/// Deferred's final result, whatever the cancellation made of it (a canceller's value or error,
+/// `CancellationError`, or what a cancelled task body finally returned). Cancelling may in turn withdraw
+/// the Deferred from what *it* waits on; that climb runs in a loop (`runCancellation(of:)`), so a
+/// million-link pending chain cancels in constant stack.
 @usableFromInline
 protocol CancelNode: AnyObject, Sendable {
     /// Withdraws `dependent`'s observer. See `WithdrawOutcome`.
     func withdraw(dependent: UInt) -> WithdrawOutcome
-    /// Starts this node's own cancellation (it is already marked): runs its canceller, cancels its
-    /// producer, or withdraws from its source.
+    /// Starts this node's own cancellation (it is already marked): runs its cancel action or withdraws
+    /// from its source.
     func performCancel() -> CancelStep
-    /// Ends this node's cancellation: when `force` (nothing will complete it from upstream) and it is
-    /// still pending, removes the observer of `dependent` and rejects with `CancellationError` (a node
-    /// whose producer decides its result only removes the observer). Returns the removed observer, boxed.
-    func settleCancel(removing dependent: UInt?, force: Bool) -> Any?
+    /// Ends this node's cancellation when nothing upstream will complete it: if it is still pending and
+    /// no producing task decides its result, rejects it with `CancellationError`.
+    func settleCancel()
 }
 
 @usableFromInline
 enum WithdrawOutcome {
     /// The observer was removed; the source goes on for its other dependents. Carries the observer, boxed.
     case removed(Any)
-    /// It was the last dependent: the observer stays, and the source is now marked as cancelled and
-    /// must be cancelled by the caller, which then settles the withdrawing dependent.
+    /// It was the last dependent: the observer stays, to receive the final result, and the source is now
+    /// marked as cancelled and must be cancelled by the caller.
     case last
     /// Nothing to withdraw: the source is complete (the observer has run or is about to), or the
     /// observer is not registered.
@@ -34,10 +37,13 @@ enum WithdrawOutcome {
 
 @usableFromInline
 enum CancelStep {
-    /// Settle this node; `force` when nothing upstream will complete it.
+    /// Settle this node when `force` (nothing upstream will complete it).
     case settle(force: Bool)
-    /// This node was the last dependent of `node`, which must be cancelled first.
-    case climb(any CancelNode, dependent: UInt)
+    /// This node was the last dependent of `node`, which must be cancelled first; this node then
+    /// completes from `node`'s final result, through its own observer.
+    case climb(any CancelNode)
+    /// The node now waits on another source (a `flatMap` handed over to its inner Deferred): start again.
+    case again
     /// The node is already complete.
     case done
 }
@@ -52,48 +58,32 @@ struct WeakCancelNode {
 }
 
 extension CancelNode {
-    /// Cancels `start` (already marked) and, climbing, every source whose last dependent withdrew; then
-    /// settles them, from the top down, and passes `settled` the observer of `dependent` if `start` removed
-    /// it without running it — the caller then owns that observer and must settle it (for an awaiting task:
-    /// resume it with `CancellationError`).
+    /// Cancels `start` (already marked) and, climbing, every source whose last dependent withdrew, then
+    /// settles the topmost one. The nodes below it keep their observers and complete from it as usual, so
+    /// a `recover` on the way sees the cancellation and may turn it into a value.
     ///
-    /// Cancellers may complete Deferreds. When observers are already running on this thread, the firing loop
-    /// queues those completions, so the settling is queued behind them: a value a canceller supplies is
-    /// delivered before anything is rejected with `CancellationError`, inside an observer as at top level.
+    /// Cancellers may complete Deferreds. When observers are already running on this thread, the firing
+    /// loop queues those completions, so the settling is queued behind them: a value a canceller supplies
+    /// is delivered before anything is rejected with `CancellationError`, inside an observer as at top level.
     @usableFromInline
-    static func runCancellation(
-        of start: any CancelNode, withdrawing dependent: UInt?, settled: @escaping (Any?) -> Void
-    ) {
-        var frames: [(node: any CancelNode, dependent: UInt?)] = []
+    static func runCancellation(of start: any CancelNode) {
         var node = start
-        var nodeDependent = dependent
-        var force: Bool?
-        climbing: while true {
+        while true {
             switch node.performCancel() {
-            case .climb(let source, let myID):
-                frames.append((node, nodeDependent))
+            case .climb(let source):
                 node = source
-                nodeDependent = myID
-            case .settle(let shouldForce):
-                force = shouldForce
-                break climbing
+            case .again:
+                continue
+            case .settle(let force):
+                if force {
+                    let top = node
+                    FiringLoop.runAfterQueuedFirings { top.settleCancel() }
+                }
+                return
             case .done:
-                force = nil
-                break climbing
+                return
             }
         }
-        let top = node
-        let topDependent = nodeDependent
-        let settle = { [frames] in
-            var frames = frames
-            var removed = force.flatMap { top.settleCancel(removing: topDependent, force: $0) }
-            while let frame = frames.popLast() {
-                // A node whose observer upstream removed will not be completed from upstream: reject it.
-                removed = frame.node.settleCancel(removing: frame.dependent, force: removed != nil)
-            }
-            settled(removed)
-        }
-        FiringLoop.runAfterQueuedFirings(settle)
     }
 }
 
@@ -114,7 +104,7 @@ extension Deferred: CancelNode {
     /// ```
     public func cancel() {
         guard markCancelRequested() else { return }
-        Self.runCancellation(of: self, withdrawing: nil) { _ in }
+        Self.runCancellation(of: self)
     }
 
     /// Marks the Deferred as cancelled; `false` when it is complete or already cancelled.
@@ -129,47 +119,61 @@ extension Deferred: CancelNode {
 
     @usableFromInline
     func performCancel() -> CancelStep {
-        let current = lock.withLock { upstream }
+        let (current, action) = lock.withLock { (upstream, rare?.cancelAction) }
         switch current {
+        case .completed:
+            return .done
         case .none:
-            return .settle(force: true)
-        case .canceller(let canceller):
-            canceller(self)
-            return .settle(force: true)
-        case .producer(let cancelProducer):
-            cancelProducer()
+            switch action {
+            case .canceller(let canceller)?:
+                canceller(self)
+            case .producer(let cancelProducer)?:
+                cancelProducer()
+            case nil:
+                break
+            }
             return .settle(force: true)
         case .source(let weak):
             guard let source = weak.node else { return .settle(force: true) }
             switch source.withdraw(dependent: dependentID) {
             case .removed: return .settle(force: true)
-            case .last: return .climb(source, dependent: dependentID)
-            case .settled: return .settle(force: false)
+            case .last: return .climb(source)
+            case .settled: return cancelAfterSourceCompleted(source)
             }
-        case .completed:
-            return .done
+        }
+    }
+
+    /// The source completed before the request reached it, so its observer — this Deferred's transform —
+    /// is running or has run. If that was a `flatMap` that has already handed over to an inner Deferred,
+    /// cancel again against the inner one; if it has not yet, leave a mark for the hand-off (`follow`) to
+    /// cancel the inner one itself. Otherwise this Deferred completes from the source as usual.
+    @usableFromInline
+    func cancelAfterSourceCompleted(_ source: any CancelNode) -> CancelStep {
+        lock.withLock {
+            if hasResult { return .done }
+            if case .source(let weak) = upstream, let current = weak.node, current !== source { return .again }
+            flags.insert(.cancelAwaitsHandOff)
+            return .settle(force: false)
         }
     }
 
     @usableFromInline
-    func settleCancel(removing dependent: UInt?, force: Bool) -> Any? {
-        guard force else { return nil }
-        let (removed, fire) = lock.withLock { () -> (Observer<Value>?, Bool) in
-            if hasResult { return (nil, false) }
-            var removed: Observer<Value>?
-            if let dependent, let observer = observers.remove(dependent: dependent) {
-                dependentCount -= 1
-                removed = observer
-            }
-            if flags.contains(.awaitsProducer) { return (removed, false) }
+    func settleCancel() {
+        var released: CancelAction?
+        let fire = lock.withLock { () -> Bool in
+            if hasResult || flags.contains(.awaitsProducer) { return false }
             storedResult = .failure(CancellationError())
             upstream = .completed(at: creationSite)
-            if observers.isEmpty { return (removed, false) }
+            if let rare {
+                released = rare.cancelAction.take()
+                rare.observerIndex = nil
+            }
+            if observers.isEmpty { return false }
             flags.insert(.firing)
-            return (removed, true)
+            return true
         }
+        _ = released  // released here, after the lock
         if fire { FiringLoop.fire(self) }
-        return removed.map { $0 as Any }
     }
 
     // MARK: Dependents
@@ -178,12 +182,17 @@ extension Deferred: CancelNode {
     func withdraw(dependent: UInt) -> WithdrawOutcome {
         lock.withLock {
             if hasResult { return .settled }
-            guard observers.contains(dependent: dependent) else { return .settled }
-            if dependentCount == 1, !flags.contains(.hasPermanentDependent), !flags.contains(.cancelRequested) {
+            if dependentCount == 1, !flags.contains(.hasPermanentDependent), !flags.contains(.cancelRequested),
+               observers.contains(dependent: dependent, index: rare?.observerIndex) {
                 flags.insert(.cancelRequested)
                 return .last
             }
-            let observer = observers.remove(dependent: dependent)!
+            var index = rare?.observerIndex
+            guard let observer = observers.remove(dependent: dependent, index: &index) else { return .settled }
+            if let index, rare?.observerIndex == nil {
+                if rare == nil { rare = DeferredRareParts() }
+                rare!.observerIndex = index
+            }
             dependentCount -= 1
             return .removed(observer)
         }
@@ -211,21 +220,18 @@ extension Deferred: CancelNode {
         addObserver(Observer(dependent: Observer<Value>.passive, callback: callback))
     }
 
-    /// Withdraws `dependent`. If it was the last dependent, the Deferred is cancelled (rule: cancellation
-    /// follows interest); if the Deferred's canceller then completes it, the observer still runs with that
-    /// result. When the observer is removed without running, `ifRemoved` receives it — at once, or, when
-    /// the withdrawal cancelled the Deferred, once the cancellation has settled — and the caller settles it.
+    /// Withdraws `dependent`. If other dependents remain, its observer is removed without running and
+    /// handed to `ifRemoved`, and the caller settles it (with `CancellationError`). If it was the last
+    /// dependent, the Deferred is cancelled and the observer stays: it receives the final result.
     @usableFromInline
-    func withdrawDependent(_ dependent: UInt, ifRemoved: @escaping (Observer<Value>) -> Void = { _ in }) {
+    func withdrawDependent(_ dependent: UInt, ifRemoved: (Observer<Value>) -> Void = { _ in }) {
         switch withdraw(dependent: dependent) {
         case .removed(let observer):
             ifRemoved(observer as! Observer<Value>)
         case .settled:
             return
         case .last:
-            Self.runCancellation(of: self, withdrawing: dependent) { removed in
-                if let removed { ifRemoved(removed as! Observer<Value>) }
-            }
+            Self.runCancellation(of: self)
         }
     }
 }

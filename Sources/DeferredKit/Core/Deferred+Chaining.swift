@@ -19,19 +19,8 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ transform: @escaping @Sendable (Value) throws -> U
     ) -> Deferred<U> {
-        let derived = Deferred<U>(derivedFrom: self, site: CallSite(file, line))
-        addDependent(derived.dependentID) { result in
-            switch result {
-            case .success(let value):
-                do {
-                    derived.settle(.success(try transform(value)))
-                } catch {
-                    derived.settle(.failure(error))
-                }
-            case .failure(let error):
-                derived.settle(.failure(error))
-            }
-        }
+        let derived = MapLink<Value, U>(from: self, site: DeferredCallSite(file, line), transform: transform)
+        addObserver(.link(derived, { MapLink<Value, U>.receive($0, $1) }))
         return derived
     }
 
@@ -48,19 +37,8 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ transform: @escaping @Sendable (Value) throws -> Deferred<U>
     ) -> Deferred<U> {
-        let derived = Deferred<U>(derivedFrom: self, site: CallSite(file, line))
-        addDependent(derived.dependentID) { result in
-            switch result {
-            case .success(let value):
-                do {
-                    derived.follow(try transform(value))
-                } catch {
-                    derived.settle(.failure(error))
-                }
-            case .failure(let error):
-                derived.settle(.failure(error))
-            }
-        }
+        let derived = FlatMapLink<Value, U>(from: self, site: DeferredCallSite(file, line), transform: transform)
+        addObserver(.link(derived, { FlatMapLink<Value, U>.receive($0, $1) }))
         return derived
     }
 
@@ -76,7 +54,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ transform: @escaping @Sendable (any Error) throws -> Value
     ) -> Deferred<Value> {
-        let derived = Deferred<Value>(derivedFrom: self, site: CallSite(file, line))
+        let derived = Deferred<Value>(derivedFrom: self, site: DeferredCallSite(file, line))
         addDependent(derived.dependentID) { result in
             switch result {
             case .success:
@@ -103,7 +81,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ transform: @escaping @Sendable (any Error) throws -> Deferred<Value>
     ) -> Deferred<Value> {
-        let derived = Deferred<Value>(derivedFrom: self, site: CallSite(file, line))
+        let derived = Deferred<Value>(derivedFrom: self, site: DeferredCallSite(file, line))
         addDependent(derived.dependentID) { result in
             switch result {
             case .success:
@@ -129,7 +107,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ transform: @escaping @Sendable (any Error) -> any Error
     ) -> Deferred<Value> {
-        let derived = Deferred<Value>(derivedFrom: self, site: CallSite(file, line))
+        let derived = Deferred<Value>(derivedFrom: self, site: DeferredCallSite(file, line))
         addDependent(derived.dependentID) { result in
             switch result {
             case .success:
@@ -151,7 +129,7 @@ extension Deferred {
         file: StaticString = #fileID, line: UInt = #line,
         _ observer: @escaping @Sendable (Result<Value, any Error>) -> Void
     ) -> Deferred<Value> {
-        let derived = Deferred<Value>(derivedFrom: self, site: CallSite(file, line))
+        let derived = Deferred<Value>(derivedFrom: self, site: DeferredCallSite(file, line))
         addDependent(derived.dependentID) { result in
             observer(result)
             derived.settle(result)
@@ -164,10 +142,10 @@ extension Deferred {
 
 extension Deferred {
     /// Completes a derived Deferred from upstream. Upstream may legitimately arrive after this Deferred
-    /// was completed by hand or by cancellation; that is not a double completion worth reporting.
+    /// was settled by cancellation; that is not a double completion worth reporting.
     @inlinable
     func settle(_ result: Result<Value, any Error>) {
-        _ = complete(result, at: creationSite, reportingTwice: false)
+        completeAsOwner(result)
     }
 
     /// Makes this derived Deferred complete like `inner` (the `flatMap` hand-off), and moves its
@@ -179,17 +157,21 @@ extension Deferred {
             return
         }
         let me = dependentID
-        inner.addDependent(me) { [self] result in settle(result) }
+        // This Deferred is the inner one's observer itself: no closure to allocate.
+        inner.addObserver(.link(self, { object, result in
+            unsafeDowncast(object, to: Deferred<Value>.self).settle(result)
+        }))
         let cancelled = lock.withLock { () -> Bool in
             if hasResult { return false }
             upstream = .source(WeakCancelNode(inner))
-            return flags.contains(.cancelRequested)
+            // Only a request that reached nothing upstream carries over: a request that cancelled the
+            // source was answered by the result that led here (a `flatRecover` that finishes its clean-up
+            // in the inner Deferred must not see it cancelled).
+            return flags.remove(.cancelAwaitsHandOff) != nil
         }
         if cancelled {
-            // We were cancelled while the source's observers ran: withdraw from the inner Deferred now.
-            inner.withdrawDependent(me) { [self] _ in
-                _ = settleCancel(removing: nil, force: true)
-            }
+            // Cancelled while the source's observers ran: withdraw from the inner Deferred now.
+            inner.withdrawDependent(me) { [self] _ in settleCancel() }
         }
     }
 }
@@ -201,6 +183,7 @@ extension Deferred {
 /// d = source.flatMap { _ in d }   // rejects with DeferredCycleError
 /// ```
 public struct DeferredCycleError: Error, CustomStringConvertible {
+    /// Creates the error.
     public init() {}
     public var description: String { "a flatMap transform returned the Deferred it was completing" }
 }

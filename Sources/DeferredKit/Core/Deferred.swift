@@ -15,19 +15,24 @@
 ///
 /// Cancellation follows interest: cancelling a derived Deferred or an awaiting task withdraws it from
 /// what it waits on, and the work itself is cancelled only when its last dependent has withdrawn.
-public final class Deferred<Value: Sendable>: @unchecked Sendable {
+public class Deferred<Value: Sendable>: @unchecked Sendable {
+    // Not `final`, so that a derived Deferred can be its own observer node (`MapLink`, `FlatMapLink`:
+    // one allocation per link instead of two). Users cannot subclass a `public` class outside the module;
+    // every member is `final`, so nothing is dispatched dynamically.
     // Every stored property below is guarded by `lock`, except `creationSite`, which never changes. The
     // lock already makes every access exclusive, so the run-time exclusivity checks (about a third of the
     // cost of create + observe + resolve) are switched off for these properties.
-    @usableFromInline let lock = InternalLock()
-    @exclusivity(unchecked) @usableFromInline var flags: DeferredFlags
-    @exclusivity(unchecked) @usableFromInline var dependentCount: UInt32
+    @usableFromInline final let lock = InternalLock()
+    @exclusivity(unchecked) @usableFromInline final var flags: DeferredFlags
+    @exclusivity(unchecked) @usableFromInline final var dependentCount: UInt32
     // The result, in one 24-byte slot that holds a value inline, a box with a larger value, or the error,
     // as `flags` say (see Deferred+ResultStorage.swift for why it is not a `Result<Value, any Error>?`).
-    @exclusivity(unchecked) @usableFromInline var resultWords: (UInt64, UInt64, UInt64)
-    @exclusivity(unchecked) @usableFromInline var observers: ObserverList<Value>
-    @exclusivity(unchecked) @usableFromInline var upstream: DeferredUpstream
-    @usableFromInline let creationSite: CallSite
+    @exclusivity(unchecked) @usableFromInline final var resultWords: (UInt64, UInt64, UInt64)
+    @exclusivity(unchecked) @usableFromInline final var observers: ObserverList<Value>
+    @exclusivity(unchecked) @usableFromInline final var upstream: DeferredUpstream
+    /// The cancel action, the event channel and the observer index, for the few Deferreds that have them.
+    @exclusivity(unchecked) @usableFromInline final var rare: DeferredRareParts?
+    @usableFromInline final let creationSite: DeferredCallSite
 
     // MARK: Creating
 
@@ -44,7 +49,8 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
         resultWords = (0, 0, 0)
         observers = ObserverList()
         upstream = .none
-        creationSite = CallSite(file, line)
+        rare = nil
+        creationSite = DeferredCallSite(file, line)
     }
 
     /// Creates a pending Deferred whose `cancel()` runs `canceller` once, first.
@@ -66,34 +72,66 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
         dependentCount = 0
         resultWords = (0, 0, 0)
         observers = ObserverList()
-        // Kept type-erased so that the upstream's storage is not generic (see `DeferredUpstream`).
-        upstream = .canceller { object in canceller(unsafeDowncast(object, to: Deferred<Value>.self)) }
-        creationSite = CallSite(file, line)
+        upstream = .none
+        // Kept type-erased so that the record is not generic (see `DeferredRareParts`).
+        rare = DeferredRareParts(cancelAction: .canceller { object in
+            canceller(unsafeDowncast(object, to: Deferred<Value>.self))
+        })
+        creationSite = DeferredCallSite(file, line)
+    }
+
+    /// A pending Deferred that only the library completes (with `completeAsOwner`), with an optional
+    /// canceller. Every Deferred a utility of the library hands out is made this way.
+    ///
+    /// When `completesAfterCancel`, `cancel()` runs the canceller and then leaves the result to the owner,
+    /// which must complete it (a combinator's output completes from its inputs' final results, a timeout's
+    /// from its source's); otherwise a canceller that does not complete it is followed by a rejection
+    /// with `CancellationError`.
+    @inlinable
+    init(
+        owned site: DeferredCallSite, completesAfterCancel: Bool = false,
+        canceller: (@Sendable (Deferred<Value>) -> Void)? = nil
+    ) {
+        flags = completesAfterCancel ? [.libraryOwned, .awaitsProducer] : .libraryOwned
+        dependentCount = 0
+        resultWords = (0, 0, 0)
+        observers = ObserverList()
+        upstream = .none
+        if let canceller {
+            rare = DeferredRareParts(cancelAction: .canceller { object in
+                canceller(unsafeDowncast(object, to: Deferred<Value>.self))
+            })
+        } else {
+            rare = nil
+        }
+        creationSite = site
     }
 
     /// A Deferred that is complete from the start.
     @inlinable
-    init(completedWith result: Result<Value, any Error>, site: CallSite) {
+    init(completedWith result: Result<Value, any Error>, site: DeferredCallSite) {
         flags = []
         dependentCount = 0
         resultWords = (0, 0, 0)
         observers = ObserverList()
         upstream = .completed(at: site)
+        rare = nil
         creationSite = site
         storedResult = result
-        if case .failure(let error) = result, !(error is CancellationError) {
+        if case .failure(let error) = result, DeferredDiagnostics.isReportable(error) {
             flags.insert(.errorUnobserved)
         }
     }
 
     /// A pending Deferred derived from `source` (by `map`, `flatMap`, a combinator, …).
     @inlinable
-    init(derivedFrom source: any CancelNode, site: CallSite) {
-        flags = []
+    init(derivedFrom source: any CancelNode, site: DeferredCallSite) {
+        flags = .libraryOwned
         dependentCount = 0
         resultWords = (0, 0, 0)
         observers = ObserverList()
         upstream = .source(WeakCancelNode(source))
+        rare = nil
         creationSite = site
     }
 
@@ -104,7 +142,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// ```
     @inlinable
     public static func resolved(_ value: Value, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Value> {
-        Deferred(completedWith: .success(value), site: CallSite(file, line))
+        Deferred(completedWith: .success(value), site: DeferredCallSite(file, line))
     }
 
     /// A Deferred that is already rejected with `error`.
@@ -114,7 +152,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// ```
     @inlinable
     public static func rejected(_ error: any Error, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Value> {
-        Deferred(completedWith: .failure(error), site: CallSite(file, line))
+        Deferred(completedWith: .failure(error), site: DeferredCallSite(file, line))
     }
 
     deinit {
@@ -130,10 +168,13 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
             return
         }
         if !observers.isEmpty {
-            // A dropped pending chain: release the next links from a loop instead of recursively.
-            let erased = observers.erasedCallbacks()
-            observers = ObserverList()
-            FiringLoop.release(consume erased)
+            // Freed while pending, with dependents that hold it weakly: nobody can complete it any more,
+            // so they are told so instead of waiting forever. The firing loop runs them (a dropped chain
+            // of any length settles iteratively).
+            let abandoned = observers.takeAll()
+            let site = creationSite
+            DeferredDiagnostics.reportAbandoned(createdAt: site)
+            FiringLoop.runAbandoned { abandoned.run(with: .failure(DeferredAbandonedError(createdAt: site))) }
         }
     }
 
@@ -149,8 +190,8 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// ```
     @inlinable
     @discardableResult
-    public func resolve(_ value: Value, file: StaticString = #fileID, line: UInt = #line) -> Bool {
-        complete(.success(value), at: CallSite(file, line))
+    final public func resolve(_ value: Value, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+        complete(.success(value), at: DeferredCallSite(file, line), asOwner: false)
     }
 
     /// Completes the Deferred with `error` and runs its observers before returning.
@@ -162,8 +203,8 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// ```
     @inlinable
     @discardableResult
-    public func reject(_ error: any Error, file: StaticString = #fileID, line: UInt = #line) -> Bool {
-        complete(.failure(error), at: CallSite(file, line))
+    final public func reject(_ error: any Error, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+        complete(.failure(error), at: DeferredCallSite(file, line), asOwner: false)
     }
 
     /// Completes the Deferred with `result` and runs its observers before returning.
@@ -175,20 +216,33 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// ```
     @inlinable
     @discardableResult
-    public func complete(
+    final public func complete(
         with result: Result<Value, any Error>, file: StaticString = #fileID, line: UInt = #line
     ) -> Bool {
-        complete(result, at: CallSite(file, line))
+        complete(result, at: DeferredCallSite(file, line), asOwner: false)
+    }
+
+    /// Completes a library-owned Deferred (or any other) on the library's behalf: returns whether this
+    /// call completed it, and never reports a second completion (the library may race with cancellation).
+    @inlinable
+    @discardableResult
+    final func completeAsOwner(_ result: Result<Value, any Error>) -> Bool {
+        complete(result, at: creationSite, reportingTwice: false)
     }
 
     @inlinable
-    func complete(_ result: Result<Value, any Error>, at site: CallSite, reportingTwice: Bool = true) -> Bool {
+    final func complete(
+        _ result: Result<Value, any Error>, at site: DeferredCallSite, reportingTwice: Bool = true, asOwner: Bool = true
+    ) -> Bool {
         // When no observers run on this thread, the observers are taken in this same lock hold and run at
         // once; otherwise the firing loop queues this Deferred behind the observers that are running.
         var batch = ObserverList<Value>()
         var loop: FiringLoop?
         var isTaken = false
+        // What the completion releases (the cancel action: a user closure) dies after the lock.
+        var released: CancelAction?
         let outcome = lock.withLock { () -> CompletionOutcome in
+            if !asOwner && flags.contains(.libraryOwned) { return .notOwner }
             if hasResult {
                 if flags.contains(.cancelRequested) { return .ignored }
                 if case .completed(let first) = upstream { return .twice(first: first) }
@@ -196,9 +250,13 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
             }
             storedResult = result
             upstream = .completed(at: site)
+            if let rare {
+                released = rare.cancelAction.take()
+                rare.observerIndex = nil
+            }
             // Passive observers (pools, event channels) run, but do not count as receiving an error.
             if case .failure(let error) = result, dependentCount == 0,
-               !flags.contains(.hasPermanentDependent), !(error is CancellationError) {
+               !flags.contains(.hasPermanentDependent), DeferredDiagnostics.isReportable(error) {
                 flags.insert(.errorUnobserved)
             }
             if observers.isEmpty {
@@ -213,6 +271,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
             loop = current
             return .completedWithObservers
         }
+        _ = released  // released here, after the lock
         switch outcome {
         case .completedWithObservers:
             if isTaken {
@@ -227,8 +286,11 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
             return false
         case .twice(let first):
             if reportingTwice {
-                DeferredDiagnostics.reportCompletedTwice(at: site, firstAt: first)
+                DeferredDiagnostics.reportCompletedTwice(at: site, firstAt: first, createdAt: creationSite)
             }
+            return false
+        case .notOwner:
+            DeferredDiagnostics.reportCompletedByNonOwner(at: site, createdAt: creationSite)
             return false
         }
     }
@@ -241,7 +303,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// if case .success(let user)? = lookup.result { show(user) }
     /// ```
     @inlinable
-    public var result: Result<Value, any Error>? {
+    final public var result: Result<Value, any Error>? {
         lock.withLock {
             flags.remove(.errorUnobserved)
             return storedResult
@@ -254,7 +316,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// if !download.isComplete { showSpinner() }
     /// ```
     @inlinable
-    public var isComplete: Bool {
+    final public var isComplete: Bool {
         lock.withLock { hasResult }
     }
 
@@ -270,25 +332,25 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
     /// download.whenComplete { result in print(result) }
     /// ```
     @inlinable
-    public func whenComplete(_ observer: @escaping @Sendable (Result<Value, any Error>) -> Void) {
+    final public func whenComplete(_ observer: @escaping @Sendable (Result<Value, any Error>) -> Void) {
         addObserver(Observer(dependent: Observer<Value>.permanent, callback: observer))
     }
 
     /// Adds an observer; runs it at once when the Deferred is complete and its observers are not running.
     @inlinable
-    func addObserver(_ observer: Observer<Value>) {
+    final func addObserver(_ observer: Observer<Value>) {
         let runNow = lock.withLock { () -> Result<Value, any Error>? in
             if let result = storedResult {
                 if observer.dependent != Observer<Value>.passive {
                     flags.remove(.errorUnobserved)
                 }
                 if flags.contains(.firing) {
-                    observers.append(observer)  // runs after the observers that are running now
+                    observers.append(observer, index: nil)  // runs after the observers that are running now
                     return nil
                 }
                 return result
             }
-            observers.append(observer)
+            observers.append(observer, index: rare?.observerIndex)
             switch observer.dependent {
             case Observer<Value>.permanent: flags.insert(.hasPermanentDependent)
             case Observer<Value>.passive: break
@@ -307,7 +369,7 @@ public final class Deferred<Value: Sendable>: @unchecked Sendable {
 extension Deferred {
     /// Runs the observers, including any added while they run, then clears the firing mark.
     @inlinable
-    func drainObservers() {
+    final func drainObservers() {
         while true {
             let batch = lock.withLock { () -> (ObserverList<Value>, Result<Value, any Error>)? in
                 if observers.isEmpty {
@@ -330,10 +392,11 @@ extension Deferred {
         case completedWithObservers
         case completed
         case ignored
-        case twice(first: CallSite?)
+        case twice(first: DeferredCallSite?)
+        case notOwner
     }
 
     /// The identity under which this Deferred observes the Deferred it was derived from.
     @inlinable
-    var dependentID: UInt { UInt(bitPattern: ObjectIdentifier(self)) }
+    final var dependentID: UInt { UInt(bitPattern: ObjectIdentifier(self)) }
 }

@@ -38,14 +38,13 @@ struct FiringJob {
 /// complete the next Deferred runs in a loop at constant stack depth. Observers still run synchronously
 /// on the completing thread, before the outermost `resolve` returns.
 ///
-/// Releasing a long pending chain that nobody holds any more would otherwise recurse through `deinit`s;
-/// the loop also collects the observers of such Deferreds and releases them one by one.
+/// A long pending chain that nobody holds any more settles the same way: the first Deferred's `deinit`
+/// hands its observers `DeferredAbandonedError` through the loop (`runAbandoned`).
 @usableFromInline
 final class FiringLoop {
-    @usableFromInline var isRunning = false
-    @usableFromInline var queue: [FiringJob?] = []
-    @usableFromInline var isReleasing = false
-    @usableFromInline var graveyard: [[Any]] = []
+    // One loop per thread, touched only by its thread: the run-time exclusivity checks would only cost.
+    @exclusivity(unchecked) @usableFromInline var isRunning = false
+    @exclusivity(unchecked) @usableFromInline var queue: [FiringJob?] = []
 
     @usableFromInline
     init() {}
@@ -144,17 +143,17 @@ final class FiringLoop {
         }
     }
 
-    /// Releases the observers of a Deferred that is being deinitialised while still pending, without
-    /// recursing into the next Deferred's `deinit`.
+    /// Runs `work` — the observers of a Deferred freed while pending — as this thread's loop, or after the
+    /// observers running now. Called from `deinit`, so a dropped chain of any length settles in a loop.
     @usableFromInline
-    static func release(_ callbacks: consuming [Any]) {
+    static func runAbandoned(_ work: @escaping () -> Void) {
         let loop = current
-        loop.graveyard.append(consume callbacks)
-        if loop.isReleasing { return }
-        loop.isReleasing = true
-        while let next = loop.graveyard.popLast() {
-            _ = consume next
-        }
-        loop.isReleasing = false
+        // Queued even when the loop is idle, so that the job — and the observers it owns — is released
+        // inside the loop: a pending Deferred that dies with it is then queued too, not handled recursively.
+        loop.queue.append(FiringJob(deferred: loop) { _ in work() })
+        if loop.isRunning { return }
+        loop.isRunning = true
+        loop.runQueue()
+        loop.isRunning = false
     }
 }

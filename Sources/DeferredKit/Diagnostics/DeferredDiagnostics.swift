@@ -26,23 +26,46 @@ public enum DeferredDiagnostics {
             case unhandledError(any Error)
             /// A Deferred that was already complete was completed again. The second attempt changed nothing.
             case completedTwice
+            /// A Deferred that only the library completes (a derived Deferred, a tasklet, a combinator's
+            /// output, a lock grant, …) was resolved or rejected from outside. The attempt changed nothing.
+            case completedByNonOwner
+            /// A pending Deferred was freed, or the completion handler that was its only producer was
+            /// dropped without being called: its dependents received `DeferredAbandonedError`.
+            case abandoned
         }
 
         /// What went wrong.
         public let kind: Kind
-        /// For `unhandledError`, where the Deferred was created; for `completedTwice`, where the second
-        /// completion was attempted.
-        public let site: CallSite
-        /// For `completedTwice`, where the Deferred was first completed; for `unhandledError`, `nil`.
-        public let firstCompletionSite: CallSite?
+        /// Where it went wrong: for `completedTwice` and `completedByNonOwner`, where the completion was
+        /// attempted; for `unhandledError` and `abandoned`, where the Deferred was created.
+        public let site: DeferredCallSite
+        /// Where the Deferred concerned was created.
+        public let creationSite: DeferredCallSite
+        /// For `completedTwice`, where the Deferred was first completed (when known); otherwise `nil`.
+        public let firstCompletionSite: DeferredCallSite?
+
+        /// Creates an event (for handlers that forward or replay events, and for tests).
+        public init(kind: Kind, site: DeferredCallSite, creationSite: DeferredCallSite, firstCompletionSite: DeferredCallSite? = nil) {
+            self.kind = kind
+            self.site = site
+            self.creationSite = creationSite
+            self.firstCompletionSite = firstCompletionSite
+        }
 
         public var description: String {
             switch kind {
             case .unhandledError(let error):
-                return "DeferredKit: unhandled error in Deferred created at \(site): \(error)"
+                return "DeferredKit: unhandled error in Deferred created at \(creationSite): \(error)"
             case .completedTwice:
-                let first = firstCompletionSite.map { " (first completed at \($0))" } ?? ""
-                return "DeferredKit: Deferred completed twice at \(site)\(first); the second completion was ignored"
+                let first = firstCompletionSite.map { ", first completed at \($0)" } ?? ""
+                return "DeferredKit: Deferred created at \(creationSite) completed twice at \(site)\(first); "
+                    + "the second completion was ignored"
+            case .completedByNonOwner:
+                return "DeferredKit: Deferred created at \(creationSite) is completed by the library only; "
+                    + "the completion at \(site) was ignored"
+            case .abandoned:
+                return "DeferredKit: pending Deferred created at \(creationSite) was abandoned; "
+                    + "its dependents received DeferredAbandonedError"
             }
         }
     }
@@ -54,7 +77,11 @@ public enum DeferredDiagnostics {
     /// DeferredDiagnostics.setHandler { event in print(event) }
     /// ```
     public static func setHandler(_ handler: @escaping @Sendable (Event) -> Void) {
-        store.withLock { $0 = Handler(call: handler) }
+        let replaced = store.withLock { current in
+            defer { current = Handler(call: handler) }
+            return current
+        }
+        _ = replaced
     }
 
     /// Restores the default handler, which writes one line per event to standard error.
@@ -63,7 +90,11 @@ public enum DeferredDiagnostics {
     /// DeferredDiagnostics.resetHandler()
     /// ```
     public static func resetHandler() {
-        store.withLock { $0 = Handler(call: defaultHandler) }
+        let replaced = store.withLock { current in
+            defer { current = Handler(call: defaultHandler) }
+            return current
+        }
+        _ = replaced
     }
 
     /// The default handler: one line on standard error.
@@ -78,17 +109,9 @@ public enum DeferredDiagnostics {
         let call: @Sendable (Event) -> Void
     }
 
-    /// The installed handler, behind the library's TSan-annotated lock.
-    private final class HandlerStore: @unchecked Sendable {
-        private let lock = InternalLock()
-        private var handler = Handler(call: DeferredDiagnostics.defaultHandler)
-
-        func withLock<R>(_ body: (inout Handler) -> R) -> R {
-            lock.withLock { body(&handler) }
-        }
-    }
-
-    private static let store = HandlerStore()
+    /// The installed handler, behind the library's TSan-annotated lock. A replaced handler is released
+    /// after the lock (its captures are user code).
+    private static let store = LockedState(Handler(call: DeferredDiagnostics.defaultHandler))
 
     @usableFromInline
     static func report(_ event: Event) {
@@ -97,12 +120,29 @@ public enum DeferredDiagnostics {
     }
 
     @usableFromInline
-    static func reportCompletedTwice(at site: CallSite, firstAt first: CallSite?) {
-        report(Event(kind: .completedTwice, site: site, firstCompletionSite: first))
+    static func reportCompletedTwice(at site: DeferredCallSite, firstAt first: DeferredCallSite?, createdAt creation: DeferredCallSite) {
+        report(Event(kind: .completedTwice, site: site, creationSite: creation, firstCompletionSite: first))
     }
 
     @usableFromInline
-    static func reportUnhandled(_ error: any Error, createdAt site: CallSite) {
-        report(Event(kind: .unhandledError(error), site: site, firstCompletionSite: nil))
+    static func reportCompletedByNonOwner(at site: DeferredCallSite, createdAt creation: DeferredCallSite) {
+        report(Event(kind: .completedByNonOwner, site: site, creationSite: creation))
+    }
+
+    @usableFromInline
+    static func reportUnhandled(_ error: any Error, createdAt site: DeferredCallSite) {
+        report(Event(kind: .unhandledError(error), site: site, creationSite: site))
+    }
+
+    @usableFromInline
+    static func reportAbandoned(createdAt site: DeferredCallSite) {
+        report(Event(kind: .abandoned, site: site, creationSite: site))
+    }
+
+    /// Whether an error nobody received is worth reporting: cancellations and abandonments are outcomes
+    /// the library itself delivers, never a forgotten failure.
+    @inlinable
+    static func isReportable(_ error: any Error) -> Bool {
+        !(error is CancellationError) && !(error is DeferredAbandonedError)
     }
 }

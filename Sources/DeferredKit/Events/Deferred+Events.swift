@@ -13,7 +13,7 @@ extension Deferred {
     /// download.emit(.progress(completed: 4096, total: 10_000))
     /// ```
     public func emit(_ event: DeferredEvent) {
-        EventRegistry.shared.channel(of: self)?.emit(event)
+        eventChannel()?.emit(event)
     }
 
     /// Reports progress: emits `.progress(completed:total:)`.
@@ -56,11 +56,11 @@ extension Deferred {
     /// ```swift
     /// for await event in download.events { print(event) }
     /// ```
-    public var events: AsyncStream<DeferredEvent> {
+    public func events() -> AsyncStream<DeferredEvent> {
         let (stream, continuation) = AsyncStream<DeferredEvent>.makeStream()
         let id = subscribe({ event in continuation.yield(event) }, onClose: { continuation.finish() })
         if let id {
-            let channel = EventRegistry.shared.channel(of: self)
+            let channel = eventChannel()
             continuation.onTermination = { _ in channel?.unsubscribe(id) }
         } else {
             continuation.finish()
@@ -73,12 +73,32 @@ extension Deferred {
         _ onEvent: @escaping EventChannel.Subscriber, onClose: (@Sendable () -> Void)?
     ) -> UInt64? {
         if isComplete { return nil }
-        let channel = EventRegistry.shared.makeChannel(of: self)
+        let channel = makeEventChannel()
         guard let (id, mustWatch, forwarders) = channel.subscribe(onEvent, onClose: onClose) else { return nil }
         if mustWatch {
             watchCompletion { channel.close() }
         }
         for install in forwarders { install() }
         return id
+    }
+}
+
+// MARK: - The channel
+
+extension Deferred {
+    /// The event channel, if anybody asked for one.
+    func eventChannel() -> EventChannel? {
+        lock.withLock { rare?.events }
+    }
+
+    /// The event channel, created on first use in the Deferred's rare parts.
+    func makeEventChannel() -> EventChannel {
+        lock.withLock {
+            if rare == nil { rare = DeferredRareParts() }
+            if let channel = rare!.events { return channel }
+            let channel = EventChannel()
+            rare!.events = channel
+            return channel
+        }
     }
 }

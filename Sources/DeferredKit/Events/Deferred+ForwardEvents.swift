@@ -5,17 +5,18 @@ extension Deferred {
     /// input's position — as jQuery-when2 passes the index of the Deferred that made progress. For
     /// combinators.
     ///
-    /// Costs one table entry until someone observes this Deferred's events; only then are the inputs
-    /// observed. Forwarding stops when this Deferred or the input completes.
+    /// Costs one installer in this Deferred's event channel until someone observes its events; only then
+    /// are the inputs observed. The inputs are held weakly meanwhile (an input holds its dependents, not
+    /// the other way round). Forwarding stops when this Deferred or the input completes.
     func forwardEvents<Input>(from inputs: [Deferred<Input>]) {
-        forwardEvents(fromIndexed: { inputs.enumerated().map { ($0.offset, $0.element as any EventSource) } })
+        DeferredKit.forwardEvents(from: inputs.map { $0 as any EventSource }, to: self)
     }
 
     /// Forwards the events of the inputs that `inputs()` lists with their indices when someone first
     /// observes this Deferred's events (so a combinator can hold its inputs weakly until then).
     func forwardEvents(fromIndexed inputs: @escaping @Sendable () -> [(Int, any EventSource)]) {
         guard !isComplete else { return }
-        let channel = EventRegistry.shared.makeChannel(of: self)
+        let channel = makeEventChannel()
         channel.addForwarder { [weak self] in
             guard self != nil else { return }
             for (index, input) in inputs() {
@@ -28,15 +29,25 @@ extension Deferred {
 // MARK: - EventSource
 
 /// A Deferred of any value type, as an event source for forwarding.
-protocol EventSource: Sendable {
+protocol EventSource: AnyObject, Sendable {
     func onEvent(_ observer: @escaping @Sendable (DeferredEvent) -> Void)
 }
 
 extension Deferred: EventSource {}
 
 /// Forwards the events of heterogeneous inputs (for variadic combinators): `inputs[i]` becomes index `i`.
+/// The inputs are held weakly until someone observes the output's events.
 func forwardEvents<Output>(from inputs: [any EventSource], to output: Deferred<Output>) {
-    output.forwardEvents(fromIndexed: { inputs.enumerated().map { ($0.offset, $0.element) } })
+    let weakInputs = inputs.map(WeakEventSource.init)
+    output.forwardEvents(fromIndexed: {
+        weakInputs.enumerated().compactMap { index, input in input.source.map { (index, $0) } }
+    })
+}
+
+/// An input of a forwarding, held weakly.
+struct WeakEventSource: Sendable {
+    weak var source: (any EventSource)?
+    init(_ source: any EventSource) { self.source = source }
 }
 
 // MARK: - Combinations

@@ -15,7 +15,7 @@
 /// let ping = Deferred<Void>.sleep(for: .seconds(5), clock: clock)
 /// clock.advance(by: .seconds(5))   // ping.isComplete == true
 /// ```
-public final class ManualClock: Clock, @unchecked Sendable {
+public final class ManualClock: Clock, Sendable {
     // MARK: Instant
 
     /// A point on a `ManualClock`: the time elapsed since the clock was created.
@@ -54,11 +54,12 @@ public final class ManualClock: Clock, @unchecked Sendable {
         /// if clock.now < deadline { … }
         /// ```
         public static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
+        /// The instant as `ManualClock.Instant(offset)`.
         public var description: String { "ManualClock.Instant(\(offset))" }
     }
 
-    private struct Entry {
-        enum Kind {
+    private struct Entry: Sendable {
+        enum Kind: Sendable {
             case action(@Sendable () -> Void)
             case sleeper(UnsafeContinuation<Void, any Error>)
         }
@@ -67,13 +68,39 @@ public final class ManualClock: Clock, @unchecked Sendable {
         let kind: Kind
     }
 
-    private let lock = InternalLock()
-    // Guarded by `lock`: the current time, the timers sorted by (deadline, id), and the sleeper watchers.
-    private var current: Instant
-    private var entries: [Entry] = []
-    private var nextID: UInt64 = 0
-    private var sleeperCount = 0
-    private var sleeperWatchers: [(count: Int, continuation: UnsafeContinuation<Void, Never>)] = []
+    /// The current time, the timers and sleepers sorted by (deadline, id), and the sleeper watchers.
+    private struct State: Sendable {
+        var current: Instant
+        var entries: [Entry] = []
+        var nextID: UInt64 = 0
+        var sleeperCount = 0
+        var sleeperWatchers: [(count: Int, continuation: UnsafeContinuation<Void, Never>)] = []
+
+        mutating func insert(_ entry: Entry) {
+            // After every entry with an earlier or equal deadline: equal deadlines fire in scheduling order.
+            var low = 0
+            var high = entries.count
+            while low < high {
+                let mid = (low + high) / 2
+                if entries[mid].deadline <= entry.deadline { low = mid + 1 } else { high = mid }
+            }
+            entries.insert(entry, at: low)
+        }
+
+        mutating func takeSatisfiedWatchers() -> [UnsafeContinuation<Void, Never>] {
+            if sleeperWatchers.isEmpty { return [] }
+            var ready: [UnsafeContinuation<Void, Never>] = []
+            let count = sleeperCount
+            sleeperWatchers.removeAll { watcher in
+                guard watcher.count <= count else { return false }
+                ready.append(watcher.continuation)
+                return true
+            }
+            return ready
+        }
+    }
+
+    private let state: LockedState<State>
 
     // MARK: Creating
 
@@ -83,7 +110,7 @@ public final class ManualClock: Clock, @unchecked Sendable {
     /// let clock = ManualClock()
     /// ```
     public init(start: Instant = Instant(offset: .zero)) {
-        current = start
+        state = LockedState(State(current: start))
     }
 
     // MARK: Clock
@@ -93,7 +120,7 @@ public final class ManualClock: Clock, @unchecked Sendable {
     /// ```swift
     /// print(clock.now.offset)   // 0.0 seconds
     /// ```
-    public var now: Instant { lock.withLock { current } }
+    public var now: Instant { state.withLock { $0.current } }
 
     /// Zero: a manual clock is exact.
     ///
@@ -110,17 +137,17 @@ public final class ManualClock: Clock, @unchecked Sendable {
     /// ```
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         try Task.checkCancellation()
-        let id = lock.withLock { () -> UInt64 in
-            nextID += 1
-            return nextID
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
         }
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                let (due, watchers) = lock.withLock { () -> (Bool, [UnsafeContinuation<Void, Never>]) in
-                    if deadline <= current { return (true, []) }
-                    insert(Entry(id: id, deadline: deadline, kind: .sleeper(continuation)))
-                    sleeperCount += 1
-                    return (false, takeSatisfiedWatchers())
+                let (due, watchers) = state.withLock { state -> (Bool, [UnsafeContinuation<Void, Never>]) in
+                    if deadline <= state.current { return (true, []) }
+                    state.insert(Entry(id: id, deadline: deadline, kind: .sleeper(continuation)))
+                    state.sleeperCount += 1
+                    return (false, state.takeSatisfiedWatchers())
                 }
                 for watcher in watchers { watcher.resume() }
                 if due {
@@ -157,14 +184,14 @@ public final class ManualClock: Clock, @unchecked Sendable {
     /// ```
     public func advance(to deadline: Instant) {
         while true {
-            let next = lock.withLock { () -> Entry? in
-                guard let first = entries.first, first.deadline <= deadline else {
-                    if current < deadline { current = deadline }
+            let next = state.withLock { state -> Entry? in
+                guard let first = state.entries.first, first.deadline <= deadline else {
+                    if state.current < deadline { state.current = deadline }
                     return nil
                 }
-                entries.removeFirst()
-                if current < first.deadline { current = first.deadline }
-                if case .sleeper = first.kind { sleeperCount -= 1 }
+                state.entries.removeFirst()
+                if state.current < first.deadline { state.current = first.deadline }
+                if case .sleeper = first.kind { state.sleeperCount -= 1 }
                 return first
             }
             guard let next else { return }
@@ -182,14 +209,14 @@ public final class ManualClock: Clock, @unchecked Sendable {
     /// ```swift
     /// #expect(clock.scheduledCount == 0)   // nothing left behind
     /// ```
-    public var scheduledCount: Int { lock.withLock { entries.count } }
+    public var scheduledCount: Int { state.withLock { $0.entries.count } }
 
     /// The deadline of the next timer or sleeper, if any.
     ///
     /// ```swift
     /// if let next = clock.nextDeadline { clock.advance(to: next) }
     /// ```
-    public var nextDeadline: Instant? { lock.withLock { entries.first?.deadline } }
+    public var nextDeadline: Instant? { state.withLock { $0.entries.first?.deadline } }
 
     /// Suspends until at least `count` tasks are sleeping on the clock — a deterministic way for a test
     /// to know that the code under test has reached its `sleep` before advancing the clock.
@@ -201,9 +228,9 @@ public final class ManualClock: Clock, @unchecked Sendable {
     /// ```
     public func waitForSleepers(_ count: Int = 1) async {
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            let ready = lock.withLock { () -> Bool in
-                if sleeperCount >= count { return true }
-                sleeperWatchers.append((count, continuation))
+            let ready = state.withLock { state -> Bool in
+                if state.sleeperCount >= count { return true }
+                state.sleeperWatchers.append((count, continuation))
                 return false
             }
             if ready { continuation.resume() }
@@ -212,42 +239,20 @@ public final class ManualClock: Clock, @unchecked Sendable {
 
     // MARK: Internals
 
-    private func insert(_ entry: Entry) {
-        // After every entry with an earlier or equal deadline: equal deadlines fire in scheduling order.
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if entries[mid].deadline <= entry.deadline { low = mid + 1 } else { high = mid }
-        }
-        entries.insert(entry, at: low)
-    }
-
-    private func takeSatisfiedWatchers() -> [UnsafeContinuation<Void, Never>] {
-        if sleeperWatchers.isEmpty { return [] }
-        var ready: [UnsafeContinuation<Void, Never>] = []
-        sleeperWatchers.removeAll { watcher in
-            guard watcher.count <= sleeperCount else { return false }
-            ready.append(watcher.continuation)
-            return true
-        }
-        return ready
-    }
-
     private func removeTimer(_ id: UInt64) -> Entry? {
-        lock.withLock {
-            guard let index = entries.firstIndex(where: { $0.id == id }) else { return nil }
-            return entries.remove(at: index)
+        state.withLock { state in
+            guard let index = state.entries.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.entries.remove(at: index)
         }
     }
 
     private func removeSleeper(_ id: UInt64) -> UnsafeContinuation<Void, any Error>? {
-        lock.withLock {
-            guard let index = entries.firstIndex(where: { $0.id == id }),
-                  case .sleeper(let continuation) = entries[index].kind
+        state.withLock { state in
+            guard let index = state.entries.firstIndex(where: { $0.id == id }),
+                  case .sleeper(let continuation) = state.entries[index].kind
             else { return nil }
-            entries.remove(at: index)
-            sleeperCount -= 1
+            state.entries.remove(at: index)
+            state.sleeperCount -= 1
             return continuation
         }
     }
@@ -256,11 +261,18 @@ public final class ManualClock: Clock, @unchecked Sendable {
 // MARK: - TimerScheduling
 
 extension ManualClock: TimerScheduling {
-    func scheduleTimer(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
-        let id = lock.withLock { () -> UInt64 in
-            nextID += 1
-            insert(Entry(id: nextID, deadline: current.advanced(by: delay), kind: .action(action)))
-            return nextID
+    func scheduleTimer(
+        at deadline: Instant, tolerance: Duration?, _ action: @escaping @Sendable () -> Void
+    ) -> @Sendable () -> Void {
+        let id = state.withLock { state -> UInt64? in
+            if deadline <= state.current { return nil }
+            state.nextID += 1
+            state.insert(Entry(id: state.nextID, deadline: deadline, kind: .action(action)))
+            return state.nextID
+        }
+        guard let id else {
+            action()   // already due: fires at once, in the caller
+            return {}
         }
         return { [weak self] in
             // The removed action is released here, outside the lock: releasing it may run deinits.

@@ -1,12 +1,18 @@
 // MARK: - TimerScheduling
 
-/// A clock that can run a library timer synchronously when its deadline comes.
+/// Something that runs a library timer when its deadline comes.
 ///
 /// `ManualClock` adopts it, so that every timer DeferredKit schedules on it has fired by the time
-/// `advance(by:)` returns. Any other clock gets a `Task` that sleeps on the clock and then fires.
-protocol TimerScheduling: Sendable {
-    /// Runs `action` once, `delay` from now; returns a function that cancels it if it has not run.
-    func scheduleTimer(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void
+/// `advance(by:)` returns. The standard clocks and every `Hashable` clock get a `ClockTimerScheduler`:
+/// one task per clock that sleeps until the earliest deadline. Any other clock gets one sleeping `Task`
+/// per timer.
+protocol TimerScheduling<Instant>: Sendable {
+    associatedtype Instant: InstantProtocol
+
+    /// Runs `action` once, at `deadline`; returns a function that cancels it if it has not run.
+    func scheduleTimer(
+        at deadline: Instant, tolerance: Instant.Duration?, _ action: @escaping @Sendable () -> Void
+    ) -> @Sendable () -> Void
 }
 
 // MARK: - LibraryTimer
@@ -15,35 +21,37 @@ protocol TimerScheduling: Sendable {
 ///
 /// The timer is created first and started afterwards, so that a canceller built before the timer
 /// exists (a Deferred's canceller) can refer to it.
-final class LibraryTimer: @unchecked Sendable {
-    private enum State {
+final class LibraryTimer: Sendable {
+    private enum State: Sendable {
         case idle
         case scheduled(cancel: @Sendable () -> Void)
         case fired
         case cancelled
     }
 
-    private let lock = InternalLock()
-    private var state = State.idle  // guarded by `lock`
+    private let state = LockedState(State.idle)
 
     init() {}
 
-    /// Schedules `action` on `clock` after `delay`. A delay of zero or less fires at once, in the caller.
-    func start<C: Clock<Duration>>(on clock: C, after delay: Duration, _ action: @escaping @Sendable () -> Void) {
-        if delay <= .zero {
-            if claimFiring() { action() }
-            return
-        }
+    /// Schedules `action` on `clock` at `deadline`. A deadline that has passed fires at once, in the caller.
+    func start<C: Clock>(
+        on clock: C, at deadline: C.Instant, tolerance: C.Duration? = nil, _ action: @escaping @Sendable () -> Void
+    ) {
         let fire: @Sendable () -> Void = { [self] in
             if claimFiring() { action() }
         }
         let cancelSchedule: @Sendable () -> Void
-        if let scheduler = clock as? any TimerScheduling {
-            cancelSchedule = scheduler.scheduleTimer(after: delay, fire)
+        if let scheduler = clock as? any TimerScheduling<C.Instant> {
+            cancelSchedule = scheduler.scheduleTimer(at: deadline, tolerance: tolerance, fire)
+        } else if deadline <= clock.now {
+            fire()
+            return
+        } else if let scheduler = ClockTimerScheduler.shared(for: clock) {
+            cancelSchedule = scheduler.scheduleTimer(at: deadline, tolerance: tolerance, fire)
         } else {
             let task = Task {
                 do {
-                    try await clock.sleep(for: delay)
+                    try await clock.sleep(until: deadline, tolerance: tolerance)
                 } catch {
                     return
                 }
@@ -51,7 +59,7 @@ final class LibraryTimer: @unchecked Sendable {
             }
             cancelSchedule = { task.cancel() }
         }
-        let cancelNow = lock.withLock { () -> Bool in
+        let cancelNow = state.withLock { state -> Bool in
             switch state {
             case .idle:
                 state = .scheduled(cancel: cancelSchedule)
@@ -65,9 +73,20 @@ final class LibraryTimer: @unchecked Sendable {
         if cancelNow { cancelSchedule() }
     }
 
+    /// Schedules `action` on `clock` after `delay`. A delay of zero or less fires at once, in the caller.
+    func start<C: Clock<Duration>>(
+        on clock: C, after delay: Duration, tolerance: Duration? = nil, _ action: @escaping @Sendable () -> Void
+    ) {
+        if delay <= .zero {
+            if claimFiring() { action() }
+            return
+        }
+        start(on: clock, at: clock.now.advanced(by: delay), tolerance: tolerance, action)
+    }
+
     /// Cancels the timer; its action will not run. Does nothing once it has fired.
     func cancel() {
-        let cancelSchedule = lock.withLock { () -> (@Sendable () -> Void)? in
+        let cancelSchedule = state.withLock { state -> (@Sendable () -> Void)? in
             switch state {
             case .idle:
                 state = .cancelled
@@ -84,21 +103,23 @@ final class LibraryTimer: @unchecked Sendable {
 
     /// Whether the timer has been cancelled.
     var isCancelled: Bool {
-        lock.withLock {
-            if case .cancelled = state { return true }
+        state.withLock {
+            if case .cancelled = $0 { return true }
             return false
         }
     }
 
     private func claimFiring() -> Bool {
-        lock.withLock {
+        // The schedule's cancel action is handed out and released after unlocking.
+        let (claimed, _) = state.withLock { state -> (Bool, State?) in
             switch state {
             case .idle, .scheduled:
-                state = .fired
-                return true
+                defer { state = .fired }
+                return (true, state)
             case .fired, .cancelled:
-                return false
+                return (false, nil)
             }
         }
+        return claimed
     }
 }

@@ -31,15 +31,15 @@ struct CombinatorsDiagnosticsTests {
         #expect(DiagnosticsSpy.unhandledErrors(withID: 3104).isEmpty)
     }
 
-    @Test func inputErrorsConsumedByTheMultiFuturesAreNotReported() {
+    @Test func inputErrorsConsumedByGroupsAndWatchListsAreNotReported() {
         do {
-            let multi = MultiFuture<Int>()
-            multi.add(.rejected(TestError(3105)))
-            _ = multi.deferred.result
-            let queue = SerialQueueFuture<Int>()
-            queue.add(.rejected(TestError(3106)))
-            let list = DeferredListObserver<Int>()
-            list.append(.rejected(TestError(3107)))
+            let group = DeferredGroup<Int>()
+            group.add(.rejected(TestError(3105)))
+            _ = group.values().result
+            let unread = DeferredGroup<Int>()
+            unread.add(.rejected(TestError(3106)))
+            let list = DeferredWatchList<Int>()
+            list.watch(.rejected(TestError(3107)))
         }
         for id in 3105...3107 { #expect(DiagnosticsSpy.unhandledErrors(withID: id).isEmpty) }
     }

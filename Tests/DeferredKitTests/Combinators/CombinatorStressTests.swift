@@ -44,23 +44,25 @@ struct CombinatorsStressTests {
         }
     }
 
-    @Test func multiFutureAddedToFromManyThreadsCollectsEverything() {
+    @Test func groupAddedToFromManyThreadsCollectsEverything() {
         for _ in 0..<200 {
-            let multi = MultiFuture<Int>()
-            DispatchQueue.concurrentPerform(iterations: 20) { i in multi.put(i) }
-            multi.complete()
-            #expect(valueOf(multi.deferred)?.sorted() == Array(0..<20))
+            let group = DeferredGroup<Int>()
+            let values = group.values()
+            DispatchQueue.concurrentPerform(iterations: 20) { i in group.add(.resolved(i)) }
+            group.finish()
+            #expect(valueOf(values)?.sorted() == Array(0..<20))
         }
     }
 
-    @Test func queueFedFromManyThreadsDeliversEachResultOnce() async throws {
+    @Test func groupFedFromManyThreadsDeliversEachResultOnce() async throws {
         for _ in 0..<200 {
-            let queue = QueueFuture<Int>()
+            let group = DeferredGroup<Int>()
             let inputs = (0..<40).map { _ in Deferred<Int>() }
-            for d in inputs { queue.add(d) }
-            queue.complete()
+            for d in inputs { group.add(d) }
+            group.finish()
+            let results = group.results()
             let consumers = (0..<2).map { _ in
-                Task { var got: [Int] = []; for try await r in queue { got.append(try r.get()) }; return got }
+                Task { var got: [Int] = []; for try await r in results { got.append(try r.get()) }; return got }
             }
             DispatchQueue.concurrentPerform(iterations: inputs.count) { i in inputs[i].resolve(i) }
             var all: [Int] = []
@@ -69,11 +71,36 @@ struct CombinatorsStressTests {
         }
     }
 
+    @Test func groupInAddOrderFedFromManyThreadsKeepsTheOrder() async throws {
+        for _ in 0..<200 {
+            let group = DeferredGroup<Int>()
+            let inputs = (0..<40).map { _ in Deferred<Int>() }
+            for d in inputs { group.add(d) }
+            group.finish()
+            let results = group.resultsInAddOrder()
+            let consumer = Task { var got: [Int] = []; for try await r in results { got.append(try r.get()) }; return got }
+            DispatchQueue.concurrentPerform(iterations: inputs.count) { i in inputs[i].resolve(i) }
+            #expect(try await consumer.value == Array(0..<40))
+        }
+    }
+
+    @Test func groupReducedFromManyThreadsSumsEverything() {
+        for _ in 0..<200 {
+            let group = DeferredGroup<Int>()
+            let total = group.reduce(batchSize: 3) { $0.reduce(0, +) }
+            let inputs = (0..<30).map { _ in Deferred<Int>() }
+            for d in inputs { group.add(d) }
+            group.finish()
+            DispatchQueue.concurrentPerform(iterations: inputs.count) { i in inputs[i].resolve(i) }
+            #expect(valueOf(total) == .some((0..<30).reduce(0, +)))
+        }
+    }
+
     @Test func listObserverCountsEveryCompletionFromManyThreads() {
         for _ in 0..<200 {
-            let list = DeferredListObserver<Int>(maintainHistory: true)
+            let list = DeferredWatchList<Int>(keepsHistory: true)
             let inputs = (0..<30).map { _ in Deferred<Int>() }
-            for d in inputs { list.append(d) }
+            for d in inputs { list.watch(d) }
             DispatchQueue.concurrentPerform(iterations: inputs.count) { i in inputs[i].resolve(i) }
             #expect(list.pendingCount == 0)
             #expect(list.history.map(\.index).sorted() == Array(0..<30))

@@ -59,7 +59,7 @@ struct CombinatorsFirstSuccessTests {
 struct CombinatorsSomeTests {
     @Test func resolvesWithTheFirstCountSuccessesInCompletionOrder() {
         let inputs = (0..<4).map { _ in Deferred<Int>() }
-        let some = Deferred.some(inputs, count: 2)
+        let some = Deferred.firstSuccesses(inputs, count: 2)
         inputs[3].resolve(30)
         inputs[0].reject(TestError(0))
         #expect(!some.isComplete)
@@ -71,7 +71,7 @@ struct CombinatorsSomeTests {
 
     @Test func rejectsAsSoonAsTheCountCanNoLongerBeReached() {
         let inputs = (0..<4).map { _ in Deferred<Int>() }
-        let some = Deferred.some(inputs, count: 3)
+        let some = Deferred.firstSuccesses(inputs, count: 3)
         inputs[1].reject(TestError(1))
         #expect(!some.isComplete)
         inputs[0].reject(TestError(0))   // only 2 may still succeed
@@ -84,20 +84,23 @@ struct CombinatorsSomeTests {
 
     @Test func countZeroResolvesAtOnceWithNothing() {
         let pending = Deferred<Int>()
-        let some = Deferred.some([pending], count: 0)
+        let some = Deferred.firstSuccesses([pending], count: 0)
         #expect(valueOf(some)?.isEmpty == true)
     }
 
     @Test func countAboveTheInputCountRejectsAtOnce() {
-        let some = Deferred.some([Deferred<Int>()], count: 2)
+        let some = Deferred.firstSuccesses([Deferred<Int>()], count: 2)
         #expect((errorOf(some) as? NotEnoughSuccessesError)?.succeeded == 0)
     }
 
     @Test func cancellingWithdrawsFromEveryPendingInput() {
         let a = Deferred<Int>(), b = Deferred<Int>()
-        let some = Deferred.some([a, b], count: 1)
+        let some = Deferred.firstSuccesses([a, b], count: 1)
         some.cancel()
-        #expect(isCancelled(some))
+        // Cooperative: both inputs finally failed with CancellationError, so the count is out of reach.
+        let error = errorOf(some) as? NotEnoughSuccessesError
+        #expect(error?.failures.map(\.index) == [0, 1])
+        #expect(error?.failures.allSatisfy { $0.error is CancellationError } == true)
         #expect(isCancelled(a) && isCancelled(b))
     }
 }

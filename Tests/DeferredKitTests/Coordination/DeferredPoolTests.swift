@@ -5,7 +5,7 @@ extension Coordination {
     @Suite struct DeferredPoolTests {
         @Test func emptyPoolNotifiesAtOnce() {
             let pool = DeferredPool()
-            #expect(pool.notifyWhenEmpty().isComplete)
+            #expect(pool.whenEmpty().isComplete)
             #expect(pool.count == 0)
         }
 
@@ -16,7 +16,7 @@ extension Coordination {
             pool.add(b)
             pool.add(a)  // already tracked
             #expect(pool.count == 2)
-            let empty = pool.notifyWhenEmpty()
+            let empty = pool.whenEmpty()
             a.resolve(1)
             #expect(pool.count == 1)
             #expect(!empty.isComplete)
@@ -41,12 +41,22 @@ extension Coordination {
             let pool = DeferredPool()
             pool.add(Deferred.resolved(1))
             #expect(pool.count == 0)
-            #expect(pool.notifyWhenEmpty().isComplete)
+            #expect(pool.whenEmpty().isComplete)
         }
 
-        @Test func withoutTestImmediatelyWaitsForTheNextDrain() {
+        @Test func addingCompletedDeferredDoesNotFireANextDrainNotification() {
             let pool = DeferredPool()
-            let later = pool.notifyWhenEmpty(testImmediately: false)
+            let later = pool.whenNextEmptied()
+            pool.add(Deferred.resolved(1))
+            #expect(!later.isComplete)
+            let work = pool.add(Deferred<Void>())
+            work.resolve(())
+            #expect(later.isComplete)
+        }
+
+        @Test func whenNextEmptiedWaitsForTheNextDrain() {
+            let pool = DeferredPool()
+            let later = pool.whenNextEmptied()
             #expect(!later.isComplete)
             let work = pool.add(Deferred<Void>())
             work.resolve(())
@@ -57,7 +67,7 @@ extension Coordination {
             let pool = DeferredPool()
             for round in 0..<3 {
                 let works = (0..<4).map { _ in pool.add(Deferred<Int>()) }
-                let empty = pool.notifyWhenEmpty()
+                let empty = pool.whenEmpty()
                 #expect(pool.count == 4)
                 for (i, work) in works.enumerated() {
                     #expect(!empty.isComplete)
@@ -79,8 +89,8 @@ extension Coordination {
         @Test func cancellingNotificationRemovesJustThatWaiter() {
             let pool = DeferredPool()
             let work = pool.add(Deferred<Void>())
-            let first = pool.notifyWhenEmpty()
-            let second = pool.notifyWhenEmpty()
+            let first = pool.whenEmpty()
+            let second = pool.whenEmpty()
             first.cancel()
             work.resolve(())
             if case .failure(let error)? = first.result { #expect(error is CancellationError) } else { Issue.record("not cancelled") }

@@ -70,7 +70,7 @@ extension Coordination {
 
         @Test func semaphoreNeverHasMoreThanNHolders() async throws {
             let limit = 3
-            let semaphore = try DeferredSemaphore(tokens: limit)
+            let semaphore = DeferredSemaphore(tokens: limit)
             let holders = Counter()
             let most = Counter()
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -110,7 +110,7 @@ extension Coordination {
             await withTaskGroup(of: Void.self) { group in
                 for p in 0..<producers {
                     group.addTask {
-                        for i in 0..<perProducer { try! queue.put(p * perProducer + i) }
+                        for i in 0..<perProducer { queue.put(p * perProducer + i) }
                     }
                 }
             }
@@ -141,7 +141,7 @@ extension Coordination {
                     }
                 }
                 group.addTask {
-                    for i in 0..<total { try! queue.put(i) }
+                    for i in 0..<total { queue.put(i) }
                     // Wake consumers still waiting once everything is delivered.
                     while delivered.value < total { await Task.yield() }
                     queue.finish()
@@ -150,6 +150,46 @@ extension Coordination {
             let counts = seen.value
             #expect(counts.allSatisfy { $0 == 1 })
             #expect(delivered.value == total)
+        }
+
+        /// Producers on a full bounded queue cancel some of their waiting puts while a consumer takes: an
+        /// element is taken exactly when its put succeeded, and a put that reports cancellation put nothing.
+        @Test func boundedQueuePutsThatReportCancellationPutNothing() async throws {
+            let queue = DeferredQueue<Int>(capacity: 1)
+            let total = Self.tasks * Self.rounds
+            // Per element: 1 = its put succeeded, 2 = its put was cancelled (0 = not settled yet).
+            let outcomes = Shared([Int](repeating: 0, count: total))
+            let taken = Shared([Int](repeating: 0, count: total))
+            let settled = Counter()
+            await withTaskGroup(of: Void.self) { group in
+                for p in 0..<Self.tasks {
+                    group.addTask {
+                        for i in 0..<Self.rounds {
+                            let element = p * Self.rounds + i
+                            let put = queue.put(element)
+                            if (element + p) % 3 == 0 { put.cancel() }
+                            let outcome = await put.settled
+                            outcomes.update { $0[element] = (try? outcome.get()) != nil ? 1 : 2 }
+                            settled.add()
+                        }
+                    }
+                }
+                group.addTask {
+                    // Take until every put has settled and the buffer is empty.
+                    while true {
+                        if let element = try? await queue.take() { taken.update { $0[element] += 1 } }
+                        if settled.value == total, queue.count == 0 { break }
+                    }
+                }
+                // The taker's last take may wait on an empty queue: end it once the producers are done.
+                group.addTask {
+                    while settled.value < total || queue.count > 0 { await Task.yield() }
+                    queue.finish()
+                }
+            }
+            let succeeded = outcomes.value.map { $0 == 1 ? 1 : 0 }
+            #expect(taken.value == succeeded)
+            #expect(outcomes.value.contains(2))  // some cancellations did win
         }
 
         @Test func dictionaryCompletesEveryWaiter() async throws {
@@ -184,7 +224,7 @@ extension Coordination {
                 }
             }
             #expect(pool.count == works.count)
-            let empty = pool.notifyWhenEmpty()
+            let empty = pool.whenEmpty()
             await withTaskGroup(of: Void.self) { group in
                 for t in 0..<Self.tasks {
                     group.addTask {
@@ -196,9 +236,9 @@ extension Coordination {
             #expect(empty.isComplete)
         }
 
-        @Test func memoizeCallsOncePerKey() async throws {
+        @Test func memoizerCallsOncePerKey() async throws {
             let calls = Counter()
-            let f = memoize { (key: Int) -> Deferred<Int> in
+            let f = DeferredMemoizer { (key: Int) -> Deferred<Int> in
                 calls.add()
                 return .resolved(key)
             }

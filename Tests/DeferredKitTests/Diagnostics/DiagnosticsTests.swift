@@ -74,8 +74,10 @@ struct DiagnosticsTests {
     }
 
     @Test func eventsDescribeTheKindAndTheSite() {
-        let site = CallSite("Mod/File.swift", 12)
-        let event = DeferredDiagnostics.Event(kind: .completedTwice, site: site, firstCompletionSite: CallSite("Mod/File.swift", 10))
-        #expect(event.description == "DeferredKit: Deferred completed twice at Mod/File.swift:12 (first completed at Mod/File.swift:10); the second completion was ignored")
+        let site = DeferredCallSite("Mod/File.swift", 12)
+        let event = DeferredDiagnostics.Event(
+            kind: .completedTwice, site: site, creationSite: DeferredCallSite("Mod/File.swift", 3),
+            firstCompletionSite: DeferredCallSite("Mod/File.swift", 10))
+        #expect(event.description == "DeferredKit: Deferred created at Mod/File.swift:3 completed twice at Mod/File.swift:12, first completed at Mod/File.swift:10; the second completion was ignored")
     }
 }

@@ -19,7 +19,7 @@ import Testing
         let log = EventLog()
         Deferred.allSettled(inputs).onEvent { log.append("settled \($0)") }
         Deferred.race(inputs).onEvent { log.append("race \($0)") }
-        Deferred.some(inputs, count: 2).onEvent { log.append("some \($0)") }
+        Deferred.firstSuccesses(inputs, count: 2).onEvent { log.append("some \($0)") }
         inputs[1].emit(.named("tick", payload: 1))
         #expect(log.all == ["settled input[1].tick(1)", "race input[1].tick(1)", "some input[1].tick(1)"])
     }
@@ -43,6 +43,6 @@ import Testing
         inputs[0].resolve(1)
         inputs[1].emitProgress(completed: 1, total: 1)
         #expect(log.all.isEmpty)
-        #expect(try race.result?.get() == 1)
+        #expect(try race.result?.get().value == 1)
     }
 }

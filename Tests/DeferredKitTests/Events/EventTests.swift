@@ -42,12 +42,11 @@ final class EventLog: Sendable {
         job.resolve(5)
         job.emitProgress(completed: 2, total: 2)
         #expect(log.all == ["progress(1/2)"])
-        #expect(EventRegistry.shared.channel(of: job) == nil)
     }
 
     @Test func eventsSequenceFinishesAtCompletion() async {
         let job = Deferred<Int>()
-        let stream = job.events
+        let stream = job.events()
         job.emitProgress(completed: 1, total: 3)
         job.emitProgress(completed: 2, total: 3)
         job.resolve(1)
@@ -58,7 +57,7 @@ final class EventLog: Sendable {
 
     @Test func eventsOfACompletedDeferredFinishAtOnce() async {
         var count = 0
-        for await _ in Deferred.resolved(1).events { count += 1 }
+        for await _ in Deferred.resolved(1).events() { count += 1 }
         #expect(count == 0)
     }
 
@@ -81,7 +80,7 @@ final class EventLog: Sendable {
     @Test func emitWithoutObserversIsDroppedAndCreatesNoEntry() {
         let quiet = Deferred<Int>()
         quiet.emitProgress(completed: 1, total: 2)
-        #expect(EventRegistry.shared.channel(of: quiet) == nil)
+        #expect(quiet.eventChannel() == nil)
         let log = EventLog()
         quiet.onEvent { log.append("\($0)") }
         #expect(log.all.isEmpty)   // nothing replayed
@@ -102,7 +101,7 @@ final class EventLog: Sendable {
         var stream: AsyncStream<DeferredEvent>?
         do {
             let doomed = Deferred<Int>()
-            stream = doomed.events
+            stream = doomed.events()
             doomed.emitProgress(completed: 1, total: nil)
         }
         var count = 0
@@ -128,9 +127,9 @@ final class EventLog: Sendable {
         let input = Deferred<Int>()
         let output = Deferred<Int>()
         forwardEvents(from: [input], to: output)
-        #expect(EventRegistry.shared.channel(of: input) == nil)
+        #expect(input.eventChannel() == nil)
         output.onEvent { _ in }
-        #expect(EventRegistry.shared.channel(of: input) != nil)
+        #expect(input.eventChannel() != nil)
     }
 
     @Test func forwardingStopsWhenTheOutputCompletes() {
@@ -154,7 +153,7 @@ final class EventLog: Sendable {
             let state = TimeLocked<(events: Int, closed: Bool, lateEvents: Int)>((0, false, 0))
             job.onEvent { _ in state.withLock { if $0.closed { $0.lateEvents += 1 } else { $0.events += 1 } } }
             job.whenComplete { _ in }
-            let channel = EventRegistry.shared.channel(of: job)
+            let channel = job.eventChannel()
             _ = channel?.subscribe({ _ in }, onClose: { state.withLock { $0.closed = true } })
             DispatchQueue.concurrentPerform(iterations: 4) { worker in
                 for i in 0..<50 {

@@ -36,9 +36,25 @@ final class Counter: Sendable {
 /// because tests run in parallel and the handler is global.
 enum DiagnosticsSpy {
     private static let events = Locked<[DeferredDiagnostics.Event]>([])
+    /// How many events of each kind each site reported, for checks that run after every step.
+    private static let counts = Locked<[SiteKind: Int]>([:])
     private static let installed: Void = {
-        DeferredDiagnostics.setHandler { event in DiagnosticsSpy.events.withLock { $0.append(event) } }
+        DeferredDiagnostics.setHandler { event in
+            DiagnosticsSpy.events.withLock { $0.append(event) }
+            let key = SiteKind(kind: KindName(event.kind), site: event.site)
+            DiagnosticsSpy.counts.withLock { $0[key, default: 0] += 1 }
+        }
     }()
+
+    private struct SiteKind: Hashable {
+        let kind: KindName
+        let site: DeferredCallSite
+    }
+
+    /// How many events of `kind` were reported at `site` (the misuse site, or the creation site), in O(1).
+    static func count(_ kind: KindName, at site: DeferredCallSite) -> Int {
+        counts.withLock { $0[SiteKind(kind: kind, site: site)] ?? 0 }
+    }
 
     static func install() { _ = installed }
 
@@ -56,6 +72,30 @@ enum DiagnosticsSpy {
             list.filter { event in
                 if case .unhandledError = event.kind { return event.site.line == line && event.site.fileID == file }
                 return false
+            }
+        }
+    }
+
+    /// The events of one kind reported at `line` of `file` (the misuse site, or the creation site).
+    static func events(
+        _ kind: KindName, atLine line: UInt, file: String = #fileID
+    ) -> [DeferredDiagnostics.Event] {
+        events.withLock { list in
+            list.filter { event in
+                guard KindName(event.kind) == kind else { return false }
+                return event.site.line == line && event.site.fileID == file
+            }
+        }
+    }
+
+    enum KindName {
+        case unhandledError, completedTwice, completedByNonOwner, abandoned
+        init(_ kind: DeferredDiagnostics.Event.Kind) {
+            switch kind {
+            case .unhandledError: self = .unhandledError
+            case .completedTwice: self = .completedTwice
+            case .completedByNonOwner: self = .completedByNonOwner
+            case .abandoned: self = .abandoned
             }
         }
     }

@@ -65,23 +65,92 @@ import Testing
         #expect(try later.result?.get() == 7)
     }
 
-    @Test func sleepOnAnyOtherClockFallsBackToASleepingTask() async throws {
+    @Test func sleepUntilADeadlineResolvesThereAndAPassedDeadlineAtOnce() throws {
+        let clock = ManualClock()
+        let nap = Deferred<Void>.sleep(until: clock.now.advanced(by: .seconds(2)), clock: clock)
+        clock.advance(by: .seconds(1))
+        #expect(!nap.isComplete)
+        clock.advance(by: .seconds(1))
+        #expect(nap.isComplete)
+        #expect(Deferred<Void>.sleep(until: ManualClock.Instant(offset: .zero), clock: clock).isComplete)
+    }
+
+    @Test func delayedUntilADeadlineRunsItsBodyThere() throws {
+        let clock = ManualClock()
+        let deadline = clock.now.advanced(by: .seconds(4))
+        let plain = Deferred<Int>.delayed(until: deadline, clock: clock) { 1 }
+        let followed = Deferred<Int>.delayed(until: deadline, tolerance: .seconds(1), clock: clock) { .resolved(2) }
+        clock.advance(by: .seconds(3))
+        #expect(!plain.isComplete && !followed.isComplete)
+        clock.advance(by: .seconds(1))
+        #expect(try plain.result?.get() == 1)
+        #expect(try followed.result?.get() == 2)
+    }
+
+    @Test func timersOnAnotherHashableClockShareOneDriverTask() async throws {
         let manual = ManualClock()
-        let nap = Deferred<Void>.sleep(for: .seconds(1), clock: ForwardingClock(base: manual))
+        let clock = ForwardingClock(base: manual)
+        let naps = (1...200).map { n in Deferred<Void>.sleep(for: .milliseconds(n), tolerance: .zero, clock: clock) }
+        let scheduler = try #require(ClockTimerScheduler.shared(for: clock))
+        #expect(scheduler.driversStarted == 1)
+        #expect(scheduler.scheduledCount == 200)
+        await manual.waitForSleepers(1)
+        #expect(manual.scheduledCount == 1)   // one sleeping task for 200 timers
+        manual.advance(by: .milliseconds(200))
+        for nap in naps { try await nap.value }
+        #expect(scheduler.driversStarted == 1)
+        #expect(scheduler.scheduledCount == 0)
+    }
+
+    @Test func anEarlierDeadlineReplacesTheDriverAndCancelledTimersLeaveTheScheduler() async throws {
+        let manual = ManualClock()
+        let clock = ForwardingClock(base: manual)
+        // Each timer is earlier than the one the driver sleeps until: each starts a driver and the old
+        // one (cancelled) leaves the clock at once.
+        let late = Deferred<Void>.sleep(for: .seconds(10), clock: clock)
+        await manual.waitForSleepers(1)
+        let dropped = Deferred<Void>.sleep(for: .seconds(8), clock: clock)
+        await manual.waitForSleepers(1)
+        let early = Deferred<Void>.sleep(for: .seconds(1), clock: clock)
+        let scheduler = try #require(ClockTimerScheduler.shared(for: clock))
+        #expect(scheduler.driversStarted == 3)
+        dropped.cancel()
+        #expect(scheduler.scheduledCount == 2)
+        await manual.waitForSleepers(1)
+        manual.advance(by: .seconds(1))
+        try await early.value
+        #expect(!late.isComplete)
+        await manual.waitForSleepers(1)
+        manual.advance(by: .seconds(9))
+        try await late.value
+        #expect(dropped.result?.failureValue is CancellationError)
+        #expect(scheduler.scheduledCount == 0)
+    }
+
+    @Test func sleepOnAClockThatIsNotHashableFallsBackToASleepingTask() async throws {
+        let manual = ManualClock()
+        let nap = Deferred<Void>.sleep(for: .seconds(1), clock: PlainForwardingClock(base: manual))
+        #expect(ClockTimerScheduler.shared(for: PlainForwardingClock(base: manual)) == nil)
         await manual.waitForSleepers(1)
         #expect(!nap.isComplete)
         manual.advance(by: .seconds(1))
         try await nap.value
     }
 
-    @Test func cancellingSleepOnAnyOtherClockCancelsTheSleepingTask() async throws {
+    @Test func cancellingSleepOnAClockThatIsNotHashableCancelsTheSleepingTask() async throws {
         let manual = ManualClock()
-        let nap = Deferred<Void>.sleep(for: .seconds(1), clock: ForwardingClock(base: manual))
+        let nap = Deferred<Void>.sleep(for: .seconds(1), clock: PlainForwardingClock(base: manual))
         await manual.waitForSleepers(1)
         nap.cancel()
         #expect(nap.result?.failureValue is CancellationError)
         // The sleeping task is woken by its cancellation and leaves the clock.
         while manual.scheduledCount > 0 { await Task.yield() }
         #expect(manual.scheduledCount == 0)
+    }
+
+    @Test func sleepOnTheContinuousClockUsesItsSharedScheduler() async throws {
+        let nap = Deferred<Void>.sleep(for: .milliseconds(1))
+        #expect(ClockTimerScheduler.shared(for: ContinuousClock()) === SharedTimerSchedulers.continuous)
+        try await nap.value
     }
 }
