@@ -75,7 +75,7 @@ public final class DistributedWorker: Service, Sendable {
             byName[erased.name] = erased
         }
         self.handlers = byName
-        slots = try! DeferredSemaphore(tokens: concurrency)   // concurrency >= 1 was checked above
+        slots = DeferredSemaphore(tokens: concurrency)
         self.batchSize = batchSize
         self.heartbeatInterval = heartbeatInterval
         self.pollInterval = pollInterval
