@@ -113,6 +113,7 @@ struct MultiProcessTests {
                                    "DK_PG_RESTART is set by Scripts/with-postgres")
         try await withStore(pollInterval: .milliseconds(300)) { store, settings in
             try await withWorkerProcesses(2, settings: settings) { _ in
+                progress("submitting")
                 let naps = try await store.submit { g in
                     try (0..<10).map {
                         try g.call(Sleeper.self, id: "nap/\($0)", input: Nap(milliseconds: 1_500, tag: "nap\($0)"),
@@ -120,19 +121,19 @@ struct MultiProcessTests {
                     }
                 }
                 let waiting = naps.map { store.deferred($0) }
-                FileHandle.standardError.write(Data("restart test: submitted\n".utf8))
+                progress("submitted")
                 try await eventually("work is under way") {
                     try await store.count("SELECT count(*)::integer FROM dk_promise WHERE state = 'running'") > 0
                 }
                 let listenedBefore = store.listenerConnectionCount
-                FileHandle.standardError.write(Data("restart test: restarting\n".utf8))
+                progress("restarting")
                 let shell = Process()
                 shell.executableURL = URL(fileURLWithPath: "/bin/sh")
                 shell.arguments = ["-c", restart]
                 try shell.run()
                 shell.waitUntilExit()
                 #expect(shell.terminationStatus == 0)
-                FileHandle.standardError.write(Data("restart test: restarted\n".utf8))
+                progress("restarted")
                 for (index, deferred) in waiting.enumerated() {
                     #expect(try await settled(deferred, within: .seconds(60)).get() == "nap\(index)")
                 }
@@ -142,4 +143,14 @@ struct MultiProcessTests {
             }
         }
     }
+}
+
+/// Progress of the restart test, appended to $DK_PROGRESS_FILE when set (swift test holds the runner's
+/// own output until it exits).
+func progress(_ step: String) {
+    guard let path = ProcessInfo.processInfo.environment["DK_PROGRESS_FILE"],
+          let handle = FileHandle(forWritingAtPath: path) else { return }
+    handle.seekToEndOfFile()
+    handle.write(Data("\(Date()) restart test: \(step)\n".utf8))
+    try? handle.close()
 }
