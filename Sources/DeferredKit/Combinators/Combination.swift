@@ -6,7 +6,7 @@
 /// The engine (`Combination`) owns the inputs, the cancellation and the withdrawal; a rule only says,
 /// for each input's result, whether the combined Deferred is now decided and with what.
 @usableFromInline
-protocol CombinationRule: SendableMetatype {
+protocol CombinationRule: Sendable {
     associatedtype Input: Sendable
     associatedtype Output: Sendable
     /// What the rule still keeps once it has decided (values, errors), handed to the engine so that it is
@@ -55,12 +55,12 @@ extension CombinationRule {
 /// happens in between (another thread decided the output) is never lost: whichever step comes second
 /// sees the other and withdraws.
 @usableFromInline
-final class Combination<Rule: CombinationRule>: @unchecked Sendable {
+final class Combination<Rule: CombinationRule>: Sendable {
     @usableFromInline typealias Input = Rule.Input
     @usableFromInline typealias Output = Rule.Output
 
     @usableFromInline
-    enum SlotState: UInt8 {
+    enum SlotState: UInt8, Sendable {
         /// Its observer is being registered.
         case attaching
         /// Its observer is registered and has not run.
@@ -72,7 +72,7 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
     }
 
     @usableFromInline
-    struct Slot {
+    struct Slot: Sendable {
         @usableFromInline weak var input: Deferred<Input>?
         @usableFromInline var state: SlotState
 
@@ -83,19 +83,43 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
         }
     }
 
-    // Every stored property below is guarded by `lock`.
-    @usableFromInline let lock = InternalLock()
-    @usableFromInline var rule: Rule
-    @usableFromInline var slots: [Slot] = []
-    /// The rule has decided; later results are ignored.
-    @usableFromInline var isDecided = false
-    /// We have withdrawn (decided or cancelled): inputs attached from now on are withdrawn at once.
-    @usableFromInline var isWithdrawing = false
+    /// The rule and the slots, behind the lock.
+    @usableFromInline
+    struct State: Sendable {
+        @usableFromInline var rule: Rule
+        @usableFromInline var slots: [Slot] = []
+        /// The rule has decided; later results are ignored.
+        @usableFromInline var isDecided = false
+        /// We have withdrawn (decided or cancelled): inputs attached from now on are withdrawn at once.
+        @usableFromInline var isWithdrawing = false
+
+        @inlinable
+        init(rule: Rule) { self.rule = rule }
+
+        /// Marks every registered slot withdrawn and returns it with its input (once).
+        @inlinable
+        mutating func takePendingInputs() -> [(Int, Deferred<Input>)] {
+            if isWithdrawing { return [] }
+            isWithdrawing = true
+            var pending: [(Int, Deferred<Input>)] = []
+            for index in slots.indices where slots[index].state == .registered {
+                slots[index].state = .withdrawn
+                if let input = slots[index].input {
+                    pending.append((index, input))
+                }
+                slots[index].input = nil
+            }
+            return pending
+        }
+    }
+
+    @usableFromInline let state: LockedState<State>
 
     @inlinable
     init(_ rule: Rule, expectedCount: Int = 0) {
-        self.rule = rule
-        slots.reserveCapacity(expectedCount)
+        var initial = State(rule: rule)
+        initial.slots.reserveCapacity(expectedCount)
+        state = LockedState(initial)
     }
 
     // MARK: Building
@@ -112,11 +136,11 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
     /// Lets the rule decide before any input is attached.
     @inlinable
     func start(_ output: Deferred<Output>) {
-        let (decision, leftovers) = lock.withLock { () -> (Result<Output, any Error>?, Rule.Leftovers?) in
-            guard let decision = rule.start() else { return (nil, nil) }
-            isDecided = true
-            isWithdrawing = true
-            return (decision, rule.takeLeftovers())
+        let (decision, leftovers) = state.withLock { state -> (Result<Output, any Error>?, Rule.Leftovers?) in
+            guard let decision = state.rule.start() else { return (nil, nil) }
+            state.isDecided = true
+            state.isWithdrawing = true
+            return (decision, state.rule.takeLeftovers())
         }
         if let decision { output.settle(decision) }
         _ = leftovers  // released here, after unlocking
@@ -126,23 +150,23 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
     /// or cancelled, we register (so that its error counts as handled) and withdraw at once.
     @inlinable
     func attach(_ input: Deferred<Input>, to output: Deferred<Output>) {
-        let index = lock.withLock { () -> Int in
-            let index = slots.count
-            slots.append(Slot(input: input))
-            rule.slotAdded(at: index)
+        let index = state.withLock { state -> Int in
+            let index = state.slots.count
+            state.slots.append(Slot(input: input))
+            state.rule.slotAdded(at: index)
             return index
         }
         input.addDependent(output.dependentID) { [self] result in
             receive(result, at: index, output: output)
         }
-        let withdrawNow = lock.withLock { () -> Bool in
-            guard slots[index].state == .attaching else { return false }  // its observer already ran
-            if isWithdrawing {
-                slots[index].state = .withdrawn
-                slots[index].input = nil
+        let withdrawNow = state.withLock { state -> Bool in
+            guard state.slots[index].state == .attaching else { return false }  // its observer already ran
+            if state.isWithdrawing {
+                state.slots[index].state = .withdrawn
+                state.slots[index].input = nil
                 return true
             }
-            slots[index].state = .registered
+            state.slots[index].state = .registered
             return false
         }
         if withdrawNow {
@@ -154,12 +178,12 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
 
     @inlinable
     func receive(_ result: Result<Input, any Error>, at index: Int, output: Deferred<Output>) {
-        let (decision, pending, leftovers) = lock.withLock { () -> Decision in
-            slots[index].state = .settled
-            slots[index].input = nil
-            guard !isDecided, let decision = rule.receive(result, at: index) else { return (nil, [], nil) }
-            isDecided = true
-            return (decision, takePendingInputs(), rule.takeLeftovers())
+        let (decision, pending, leftovers) = state.withLock { state -> Decision in
+            state.slots[index].state = .settled
+            state.slots[index].input = nil
+            guard !state.isDecided, let decision = state.rule.receive(result, at: index) else { return (nil, [], nil) }
+            state.isDecided = true
+            return (decision, state.takePendingInputs(), state.rule.takeLeftovers())
         }
         finish(output, with: decision, withdrawingFrom: pending)
         _ = leftovers  // released here, after unlocking
@@ -188,24 +212,8 @@ final class Combination<Rule: CombinationRule>: @unchecked Sendable {
     /// the rule, which completes the output from them.
     @inlinable
     func withdrawPending(_ output: Deferred<Output>) {
-        let pending = lock.withLock { takePendingInputs() }
+        let pending = state.withLock { $0.takePendingInputs() }
         withdraw(from: pending, output: output)
-    }
-
-    /// Under the lock: marks every registered slot withdrawn and returns it with its input (once).
-    @inlinable
-    func takePendingInputs() -> [(Int, Deferred<Input>)] {
-        if isWithdrawing { return [] }
-        isWithdrawing = true
-        var pending: [(Int, Deferred<Input>)] = []
-        for index in slots.indices where slots[index].state == .registered {
-            slots[index].state = .withdrawn
-            if let input = slots[index].input {
-                pending.append((index, input))
-            }
-            slots[index].input = nil
-        }
-        return pending
     }
 
     /// Withdraws from each input. One that others still want has its observer removed without running:

@@ -59,8 +59,8 @@ extension Combination {
     func forwardInputEvents(to output: Deferred<Output>) {
         output.forwardEvents(fromIndexed: { [weak self] in
             guard let self else { return [] }
-            return lock.withLock {
-                slots.enumerated().compactMap { index, slot in slot.input.map { (index, $0 as any EventSource) } }
+            return state.withLock { state in
+                state.slots.enumerated().compactMap { index, slot in slot.input.map { (index, $0 as any EventSource) } }
             }
         })
     }
