@@ -25,7 +25,7 @@ private func queueStream(producers: Int, count: Int) -> BenchCase {
                     let sent = Task {
                         await withTaskGroup(of: Void.self) { group in
                             for _ in 0 ..< producers {
-                                group.addTask { for i in 1 ... perProducer { queue.put(i) } }
+                                group.addTask { for i in 0 ..< perProducer { queue.put(i) } }
                             }
                         }
                         queue.finish()
@@ -46,7 +46,7 @@ private func queueStream(producers: Int, count: Int) -> BenchCase {
                     let sent = Task {
                         await withTaskGroup(of: Void.self) { group in
                             for _ in 0 ..< producers {
-                                group.addTask { for i in 1 ... perProducer { continuation.yield(i) } }
+                                group.addTask { for i in 0 ..< perProducer { continuation.yield(i) } }
                             }
                         }
                         continuation.finish()
@@ -63,7 +63,7 @@ private func queueStream(producers: Int, count: Int) -> BenchCase {
                     let sent = Task {
                         await withTaskGroup(of: Void.self) { group in
                             for _ in 0 ..< producers {
-                                group.addTask { for i in 1 ... perProducer { await channel.send(i) } }
+                                group.addTask { for i in 0 ..< perProducer { await channel.send(i) } }
                             }
                         }
                         channel.finish()
