@@ -29,10 +29,10 @@
 /// matching call (a `put` completes a waiting get's Deferred before it returns), outside the queue's
 /// lock; a call made from inside such an observer is queued by the firing loop, not recursed into.
 public final class DeferredQueue<Element: Sendable>: Sendable {
-    let state: LockedState<DeferredQueueStateMachine<Element, Deferred<Element>, Deferred<Void>>>
+    @usableFromInline let state: LockedState<DeferredQueueStateMachine<Element, Deferred<Element>, Deferred<Void>>>
     /// What a put that is accepted at once returns: resolved once, owned by this queue, so an accepted
     /// put allocates nothing.
-    let accepted: Deferred<Void>
+    @usableFromInline let accepted: Deferred<Void>
 
     /// The most elements the queue buffers; `nil` for no limit.
     public let capacity: Int?
@@ -84,6 +84,7 @@ public final class DeferredQueue<Element: Sendable>: Sendable {
     /// ```swift
     /// for reading in sensor { try await samples.put(reading).value }
     /// ```
+    @inlinable
     @discardableResult
     public func put(_ element: Element, file: StaticString = #fileID, line: UInt = #line) -> Deferred<Void> {
         let outcome = state.withLock { machine -> PutOutcome in
@@ -127,6 +128,7 @@ public final class DeferredQueue<Element: Sendable>: Sendable {
     /// ```swift
     /// do { try telemetry.offer(sample) } catch is DeferredQueueOverflowError { dropped += 1 }
     /// ```
+    @inlinable
     public func offer(_ element: Element) throws {
         switch state.withLock({ $0.put(element) }) {
         case .buffered: return
@@ -136,10 +138,12 @@ public final class DeferredQueue<Element: Sendable>: Sendable {
         }
     }
 
+    @usableFromInline
     enum PutOutcome { case accepted, handOff(Element, Deferred<Element>), waiting(Deferred<Void>), finished }
 
     /// Hands `element` to `getter`; if `getter` was cancelled meanwhile, to the next getter or back to the
     /// front of the buffer.
+    @inlinable
     func deliver(_ element: Element, to first: Deferred<Element>) {
         var getter = first
         while !getter.completeAsOwner(.success(element)) {
@@ -150,6 +154,7 @@ public final class DeferredQueue<Element: Sendable>: Sendable {
 
     /// Takes a cancelled put out of the line with its element, unless a get admitted it first (that get
     /// then confirms it).
+    @usableFromInline
     func withdrawPutter(ticket: UInt64) {
         let removed = state.withLock { $0.withdrawPutter(ticket: ticket) }
         removed?.putter.completeAsOwner(.failure(CancellationError()))
@@ -170,6 +175,7 @@ public final class DeferredQueue<Element: Sendable>: Sendable {
     /// ```swift
     /// try queue.get().whenComplete { print($0) }
     /// ```
+    @inlinable
     public func get(
         file: StaticString = #fileID, line: UInt = #line
     ) throws(DeferredQueueUnderflowError) -> Deferred<Element> {
@@ -203,6 +209,7 @@ public final class DeferredQueue<Element: Sendable>: Sendable {
         try await get(file: file, line: line).value
     }
 
+    @usableFromInline
     func withdrawGetter(ticket: UInt64) {
         let removed = state.withLock { $0.withdrawGetter(ticket: ticket) }
         _ = removed  // released here, after the lock

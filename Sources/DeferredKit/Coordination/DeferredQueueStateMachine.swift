@@ -12,29 +12,37 @@
 /// - puts wait only while the buffer holds `capacity` elements (so never on an unbounded queue) and no
 ///   getter waits;
 /// - once finished, nothing joins the buffer or either line; buffered elements are still handed out.
+///
+/// Inlinable, with the queue's put and get, so that a client's `DeferredQueue<Element>` runs specialised
+/// code: unspecialised, most of a put + get went on generic-metadata lookups.
+@usableFromInline
 struct DeferredQueueStateMachine<Element, Getter, Putter> {
     /// The most elements the buffer holds; `nil` for no limit.
-    let capacity: Int?
+    @usableFromInline let capacity: Int?
     /// The most gets that may wait; `nil` for no limit.
-    let maxPendingGets: Int?
+    @usableFromInline let maxPendingGets: Int?
+    // Changed only by the transitions below.
     /// Elements put and not yet taken, oldest first.
-    private(set) var buffer = WaiterQueue<Element>()
+    @usableFromInline var buffer = WaiterQueue<Element>()
     /// Gets waiting for an element, oldest first.
-    private(set) var getters = WaiterQueue<Getter>()
+    @usableFromInline var getters = WaiterQueue<Getter>()
     /// Puts waiting for space, oldest first, each with the element it will put.
-    private(set) var putters = WaiterQueue<(element: Element, putter: Putter)>()
-    private(set) var isFinished = false
+    @usableFromInline var putters = WaiterQueue<(element: Element, putter: Putter)>()
+    @usableFromInline var isFinished = false
 
+    @inlinable
     init(capacity: Int?, maxPendingGets: Int?) {
         self.capacity = capacity
         self.maxPendingGets = maxPendingGets
     }
 
+    @inlinable
     var hasSpace: Bool { capacity.map { buffer.count < $0 } ?? true }
 
     // MARK: Put
 
     /// What a put asks its caller to do.
+    @usableFromInline
     enum PutAction {
         /// Complete this getter with the element (it left the line). If the getter turns out to be
         /// cancelled already, call `returnElement(_:)`: the element was accepted and is not lost.
@@ -49,6 +57,7 @@ struct DeferredQueueStateMachine<Element, Getter, Putter> {
     }
 
     /// **put.** The element goes to the oldest waiting getter, else into the buffer if there is space.
+    @inlinable
     mutating func put(_ element: Element) -> PutAction {
         if isFinished { return .finished }
         if let getter = getters.popFirst() { return .handOff(element, to: getter) }
@@ -59,6 +68,7 @@ struct DeferredQueueStateMachine<Element, Getter, Putter> {
 
     /// **wait for space.** After `put` answered `.full`: the putter that `makePutter` builds for its
     /// ticket joins the line of waiting puts with `element`, and is returned.
+    @inlinable
     mutating func waitForSpace(_ element: Element, makePutter: (_ ticket: UInt64) -> Putter) -> Putter {
         let putter = makePutter(putters.nextTicket)
         putters.append((element, putter))
@@ -68,6 +78,7 @@ struct DeferredQueueStateMachine<Element, Getter, Putter> {
     /// **return an element.** A getter that `put` picked was cancelled before it received the element:
     /// the element goes to the next getter, or back to the front of the buffer (it was accepted, so the
     /// capacity does not apply again).
+    @inlinable
     mutating func returnElement(_ element: Element) -> PutAction {
         if let getter = getters.popFirst() { return .handOff(element, to: getter) }
         buffer.prepend(element)
@@ -77,6 +88,7 @@ struct DeferredQueueStateMachine<Element, Getter, Putter> {
     // MARK: Get
 
     /// What a get asks its caller to do.
+    @usableFromInline
     enum GetAction {
         /// Answer with this element. When taking it made room, `admitted` is the waiting put whose element
         /// just entered the queue: confirm it.
@@ -92,6 +104,7 @@ struct DeferredQueueStateMachine<Element, Getter, Putter> {
     /// **get.** The oldest buffered element (the oldest waiting put then moves into the buffer), else the
     /// element of the oldest waiting put (a queue of capacity 0 hands over directly), else the getter
     /// that `makeGetter` builds for its ticket joins the line.
+    @inlinable
     mutating func get(makeGetter: (_ ticket: UInt64) -> Getter) -> GetAction {
         if let element = buffer.popFirst() {
             guard let waiting = putters.popFirst() else { return .element(element, admitted: nil) }
@@ -109,12 +122,14 @@ struct DeferredQueueStateMachine<Element, Getter, Putter> {
     // MARK: Withdraw
 
     /// **withdraw a get.** Takes the getter of `ticket` out of the line, if no put picked it yet.
+    @inlinable
     mutating func withdrawGetter(ticket: UInt64) -> Getter? {
         getters.remove(ticket: ticket)
     }
 
     /// **withdraw a put.** Takes the waiting put of `ticket` out of the line with its element, if no get
     /// admitted it yet: that element is never put.
+    @inlinable
     mutating func withdrawPutter(ticket: UInt64) -> (element: Element, putter: Putter)? {
         putters.remove(ticket: ticket)
     }
@@ -123,6 +138,7 @@ struct DeferredQueueStateMachine<Element, Getter, Putter> {
 
     /// **finish.** Later puts are refused; the waiting getters (the buffer is empty, or they would not
     /// wait) and the waiting puts (their elements were never accepted) are returned, to be rejected.
+    @inlinable
     mutating func finish() -> (getters: [Getter], putters: [(element: Element, putter: Putter)]) {
         isFinished = true
         return (getters.removeAll(), putters.removeAll())

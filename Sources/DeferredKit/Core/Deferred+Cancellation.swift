@@ -133,8 +133,8 @@ extension Deferred: CancelNode {
                 break
             }
             return .settle(force: true)
-        case .source(let weak):
-            guard let source = weak.node else { return .settle(force: true) }
+        case .source, .derivedSource:
+            guard let source = current.sourceNode else { return .settle(force: true) }
             switch source.withdraw(dependent: dependentID) {
             case .removed: return .settle(force: true)
             case .last: return .climb(source)
@@ -151,7 +151,7 @@ extension Deferred: CancelNode {
     func cancelAfterSourceCompleted(_ source: any CancelNode) -> CancelStep {
         lock.withLock {
             if hasResult { return .done }
-            if case .source(let weak) = upstream, let current = weak.node, current !== source { return .again }
+            if let current = upstream.sourceNode, current !== source { return .again }
             flags.insert(.cancelAwaitsHandOff)
             return .settle(force: false)
         }
@@ -160,10 +160,11 @@ extension Deferred: CancelNode {
     @usableFromInline
     func settleCancel() {
         var released: CancelAction?
+        var releasedSource: (any CancelNode)?
         let fire = lock.withLock { () -> Bool in
             if hasResult || flags.contains(.awaitsProducer) { return false }
             storedResult = .failure(CancellationError())
-            upstream = .completed(at: creationSite)
+            releasedSource = upstream.markCompleted(at: creationSite)
             if let rare {
                 released = rare.cancelAction.take()
                 rare.observerIndex = nil
@@ -172,7 +173,8 @@ extension Deferred: CancelNode {
             flags.insert(.firing)
             return true
         }
-        _ = released  // released here, after the lock
+        _ = released  // released here, after the lock, with the source
+        _ = releasedSource
         if fire { FiringLoop.fire(self) }
     }
 

@@ -161,14 +161,17 @@ extension Deferred {
         inner.addObserver(.link(self, { object, result in
             unsafeDowncast(object, to: Deferred<Value>.self).settle(result)
         }))
+        // The original source is released after the lock (its deinit may run user code).
+        var releasedSource: (any CancelNode)?
         let cancelled = lock.withLock { () -> Bool in
             if hasResult { return false }
-            upstream = .source(WeakCancelNode(inner))
+            releasedSource = upstream.follow(inner, innerIsDerived: inner.isDerived)
             // Only a request that reached nothing upstream carries over: a request that cancelled the
             // source was answered by the result that led here (a `flatRecover` that finishes its clean-up
             // in the inner Deferred must not see it cancelled).
             return flags.remove(.cancelAwaitsHandOff) != nil
         }
+        _ = releasedSource
         if cancelled {
             // Cancelled while the source's observers ran: withdraw from the inner Deferred now.
             inner.withdrawDependent(me) { [self] _ in settleCancel() }

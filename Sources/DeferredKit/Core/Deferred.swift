@@ -24,6 +24,9 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
     // cost of create + observe + resolve) are switched off for these properties.
     @usableFromInline final let lock = InternalLock()
     @exclusivity(unchecked) @usableFromInline final var flags: DeferredFlags
+    /// Made by `init(derivedFrom:)`: while pending, held by its source's observer list (see
+    /// `DeferredUpstream.derivedSource`). Never changes; it fits in padding after `flags`.
+    @usableFromInline final let isDerived: Bool
     @exclusivity(unchecked) @usableFromInline final var dependentCount: UInt32
     // The result, in one 24-byte slot that holds a value inline, a box with a larger value, or the error,
     // as `flags` say (see Deferred+ResultStorage.swift for why it is not a `Result<Value, any Error>?`).
@@ -45,6 +48,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
     @inlinable
     public init(file: StaticString = #fileID, line: UInt = #line) {
         flags = []
+        isDerived = false
         dependentCount = 0
         resultWords = (0, 0, 0)
         observers = ObserverList()
@@ -69,6 +73,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
         canceller: @escaping @Sendable (Deferred<Value>) -> Void
     ) {
         flags = []
+        isDerived = false
         dependentCount = 0
         resultWords = (0, 0, 0)
         observers = ObserverList()
@@ -93,6 +98,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
         canceller: (@Sendable (Deferred<Value>) -> Void)? = nil
     ) {
         flags = completesAfterCancel ? [.libraryOwned, .awaitsProducer] : .libraryOwned
+        isDerived = false
         dependentCount = 0
         resultWords = (0, 0, 0)
         observers = ObserverList()
@@ -111,6 +117,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
     @inlinable
     init(completedWith result: Result<Value, any Error>, site: DeferredCallSite) {
         flags = []
+        isDerived = false
         dependentCount = 0
         resultWords = (0, 0, 0)
         observers = ObserverList()
@@ -123,14 +130,16 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
         }
     }
 
-    /// A pending Deferred derived from `source` (by `map`, `flatMap`, a combinator, …).
+    /// A pending Deferred derived from `source` (by `map`, `flatMap`, `recover`, …). The caller registers
+    /// it on `source` at once: from then on, `source` holds it until it completes.
     @inlinable
-    init(derivedFrom source: any CancelNode, site: DeferredCallSite) {
+    init<Source>(derivedFrom source: Deferred<Source>, site: DeferredCallSite) {
         flags = .libraryOwned
+        isDerived = true
         dependentCount = 0
         resultWords = (0, 0, 0)
         observers = ObserverList()
-        upstream = .source(WeakCancelNode(source))
+        upstream = .waiting(on: source, sourceIsDerived: source.isDerived)
         rare = nil
         creationSite = site
     }
@@ -239,8 +248,10 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
         var batch = ObserverList<Value>()
         var loop: FiringLoop?
         var isTaken = false
-        // What the completion releases (the cancel action: a user closure) dies after the lock.
+        // What the completion releases (the cancel action: a user closure; the source, whose deinit may
+        // run user code) dies after the lock.
         var released: CancelAction?
+        var releasedSource: (any CancelNode)?
         let outcome = lock.withLock { () -> CompletionOutcome in
             if !asOwner && flags.contains(.libraryOwned) { return .notOwner }
             if hasResult {
@@ -249,7 +260,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
                 return .twice(first: nil)
             }
             storedResult = result
-            upstream = .completed(at: site)
+            releasedSource = upstream.markCompleted(at: site)
             if let rare {
                 released = rare.cancelAction.take()
                 rare.observerIndex = nil
@@ -272,6 +283,7 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
             return .completedWithObservers
         }
         _ = released  // released here, after the lock
+        _ = releasedSource
         switch outcome {
         case .completedWithObservers:
             if isTaken {

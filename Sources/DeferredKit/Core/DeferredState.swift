@@ -10,10 +10,55 @@
 enum DeferredUpstream {
     /// Nothing, or a cancel action in the Deferred's rare parts.
     case none
-    /// The Deferred this one was derived from (or, for `flatMap`, the inner one it now follows).
+    /// The Deferred this one was derived from (or, for `flatMap`, the inner one it now follows), held
+    /// weakly: a Deferred made by a user or a utility may be dropped while pending, and its dependents
+    /// must then be freed and told it was abandoned.
     case source(WeakCancelNode)
+    /// The same, when that Deferred is itself derived (`map`, `flatMap`, `recover`, …), held strongly. A
+    /// derived Deferred is kept alive by its own source's observer list for as long as it is pending, so
+    /// holding it adds no lifetime, and the cycle ends when it completes. A weak reference would cost a
+    /// side-table allocation on every link of a chain, and make every later retain and release of it slow.
+    case derivedSource(any CancelNode)
     /// Complete; where the first completion happened, for double-completion reports.
     case completed(at: DeferredCallSite)
+}
+
+extension DeferredUpstream {
+    /// Refers to `source`: strongly when it is a derived Deferred (see `derivedSource`), weakly otherwise.
+    @inlinable
+    static func waiting(on source: any CancelNode, sourceIsDerived: Bool) -> DeferredUpstream {
+        sourceIsDerived ? .derivedSource(source) : .source(WeakCancelNode(source))
+    }
+
+    /// Marks the Deferred complete (at `site`), and hands back a source held strongly, to be released
+    /// after the lock (its deinit may run user code). A weak reference releases nothing.
+    @inlinable
+    mutating func markCompleted(at site: DeferredCallSite) -> (any CancelNode)? {
+        var held: (any CancelNode)?
+        if case .derivedSource(let node) = self { held = node }
+        self = .completed(at: site)
+        return held
+    }
+
+    /// Points the Deferred at the inner Deferred of a `flatMap` hand-off, and hands back the source held
+    /// strongly before, to be released after the lock.
+    @inlinable
+    mutating func follow(_ inner: any CancelNode, innerIsDerived: Bool) -> (any CancelNode)? {
+        var held: (any CancelNode)?
+        if case .derivedSource(let node) = self { held = node }
+        self = .waiting(on: inner, sourceIsDerived: innerIsDerived)
+        return held
+    }
+
+    /// The node this Deferred waits on, if it waits on one that still exists.
+    @inlinable
+    var sourceNode: (any CancelNode)? {
+        switch self {
+        case .source(let weak): return weak.node
+        case .derivedSource(let node): return node
+        case .none, .completed: return nil
+        }
+    }
 }
 
 // MARK: - DeferredFlags
