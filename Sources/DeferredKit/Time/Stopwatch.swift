@@ -1,8 +1,9 @@
 // MARK: - Stopwatch
 
 /// The time elapsed since it was created, read on a clock: what `DeferredJobQueue` uses its clock for.
+@usableFromInline
 struct Stopwatch: Sendable {
-    private let read: @Sendable () -> Duration
+    @usableFromInline let read: @Sendable () -> Duration
 
     /// A stopwatch started now on `clock`.
     init<C: Clock<Duration>>(clock: C) {
@@ -11,5 +12,6 @@ struct Stopwatch: Sendable {
     }
 
     /// The time since the stopwatch started. Reads the clock: call it outside every lock.
+    @inlinable
     var elapsed: Duration { read() }
 }

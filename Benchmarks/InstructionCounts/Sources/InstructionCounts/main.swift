@@ -52,6 +52,23 @@ let operations: [String: (Int) async -> Void] = [
             lock.release()
         }
     },
+    "jobqueue-job": { n in
+        // n jobs through a width-8 queue; each handler's Deferred is completed in launch order, which
+        // frees a slot and launches the next job.
+        let started = StartedJobs()
+        let queue = DeferredJobQueue<Int, Int>(width: 8) { argument in
+            let work = Deferred<Int>()
+            started.items.append((work, argument))
+            return work
+        }
+        for i in 0 ..< n { queue.put(i).whenComplete { sink($0) } }
+        var next = 0
+        while next < started.items.count {
+            let (work, argument) = started.items[next]
+            next += 1
+            work.resolve(argument)
+        }
+    },
     "queue-put-get": { n in
         let queue = DeferredQueue<Int>()
         var sum = 0
@@ -62,6 +79,11 @@ let operations: [String: (Int) async -> Void] = [
         sink(sum)
     },
 ]
+
+/// The handlers' Deferreds in launch order (single-threaded while it runs).
+final class StartedJobs: @unchecked Sendable {
+    var items: [(Deferred<Int>, Int)] = []
+}
 
 let arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "list" {

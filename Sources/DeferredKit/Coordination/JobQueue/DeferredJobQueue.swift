@@ -39,15 +39,29 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
         /// The argument given to `put`.
         public let argument: Argument
         /// The priority: lower numbers run first.
-        public internal(set) var priority: Int
+        public var priority: Int { _priority }
         /// When the job was put, on the queue's clock (time since the queue was created).
         public let queuedAt: Duration
         /// When the handler was called, if it has been.
-        public internal(set) var launchedAt: Duration?
+        public var launchedAt: Duration? { _launchedAt }
         /// When the job ended (finished, failed, was cancelled or was handed back by `stop()`).
-        public internal(set) var stoppedAt: Duration?
+        public var stoppedAt: Duration? { _stoppedAt }
         /// The handler's result — or `CancellationError` for a cancelled job — once the job has ended.
-        public internal(set) var result: Result<Output, any Error>?
+        public var result: Result<Output, any Error>? { _result }
+
+        // Stored for the queue to set (inlinable, so that a client's queue runs specialised code).
+        @usableFromInline var _priority: Int
+        @usableFromInline var _launchedAt: Duration?
+        @usableFromInline var _stoppedAt: Duration?
+        @usableFromInline var _result: Result<Output, any Error>?
+
+        @usableFromInline
+        init(id: Int, argument: Argument, priority: Int, queuedAt: Duration) {
+            self.id = id
+            self.argument = argument
+            self._priority = priority
+            self.queuedAt = queuedAt
+        }
 
         /// The handler's value, if the job succeeded.
         public var output: Output? { try? result?.get() }
@@ -61,15 +75,15 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
 
     // MARK: State
 
-    private typealias Machine = JobQueueStateMachine<Argument, Output>
+    @usableFromInline typealias Machine = JobQueueStateMachine<Argument, Output>
 
-    private let handler: @Sendable (Argument) -> Deferred<Output>
-    private let stopwatch: Stopwatch
-    private let nextID = Atomic<Int>(0)
-    private let state: LockedState<Machine>
+    @usableFromInline let handler: @Sendable (Argument) -> Deferred<Output>
+    @usableFromInline let stopwatch: Stopwatch
+    @usableFromInline let nextID = Atomic<Int>(0)
+    @usableFromInline let state: LockedState<Machine>
     /// The canceller of every job's Deferred: one closure for the queue, not one per job.
-    private let jobCanceller: @Sendable (Deferred<Job>) -> Void
-    private let cancelTarget: JobCancelTarget<Argument, Output>
+    @usableFromInline let jobCanceller: @Sendable (Deferred<Job>) -> Void
+    @usableFromInline let cancelTarget: JobCancelTarget<Argument, Output>
 
     // MARK: Creating
 
@@ -118,6 +132,7 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
     /// ```swift
     /// let sent = queue.put(message, priority: 1)
     /// ```
+    @inlinable
     @discardableResult
     public func put(
         _ argument: Argument, priority: Int = 0, file: StaticString = #fileID, line: UInt = #line
@@ -246,7 +261,7 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
         case .stopped(let done, let taken, let finishNow):
             for (deferred, job) in taken {
                 var ended = job
-                ended.result = .failure(DeferredJobQueueStoppedError())
+                ended._result = .failure(DeferredJobQueueStoppedError())
                 reject(deferred, ended, with: DeferredJobQueueStoppedError(), expected: true)
             }
             if finishNow { done.completeAsOwner(.success(taken.map(\.1))) }
@@ -261,18 +276,21 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
 
     /// Rejects a job's Deferred; an expected end (cancel, stop) is marked as received so that a dropped
     /// job Deferred is not reported as an unhandled error.
-    private func reject(_ deferred: Deferred<Job>, _ job: Job, with error: any Error, expected: Bool) {
+    @inlinable
+    func reject(_ deferred: Deferred<Job>, _ job: Job, with error: any Error, expected: Bool) {
         deferred.completeAsOwner(.failure(DeferredJobQueueError(jobID: job.id, underlyingError: error, job: job)))
         if expected { deferred.markErrorHandled() }
     }
 
     /// The canceller of a job's Deferred.
-    fileprivate func cancel(_ deferred: Deferred<Job>) {
+    @usableFromInline
+    func cancel(_ deferred: Deferred<Job>) {
         guard let id = state.withLock({ $0.jobID(of: deferred.dependentID) }) else { return }
         _ = cancel(jobID: id)
     }
 
-    private func cancel(jobID id: Int) -> Bool {
+    @usableFromInline
+    func cancel(jobID id: Int) -> Bool {
         let now = stopwatch.elapsed
         switch state.withLock({ $0.cancel(id, at: now) }) {
         case .none:
@@ -291,7 +309,8 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
     /// else still wants the work, or its task is still ending), the job's Deferred is rejected with
     /// `CancellationError` at once, but the slot stays taken until the work really ends: a passive
     /// observer frees it then, as `TokenGate.runDeferred` does.
-    private func withdraw(_ id: Int, _ dependent: UInt, from work: Deferred<Output>) {
+    @usableFromInline
+    func withdraw(_ id: Int, _ dependent: UInt, from work: Deferred<Output>) {
         work.withdrawDependent(dependent) { [self] _ in
             let now = stopwatch.elapsed
             if let (deferred, job) = state.withLock({ $0.endEarly(id, at: now) }) {
@@ -303,7 +322,8 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
 
     /// Starts jobs while there is room. One loop at a time: a slot freed while it runs (by a handler
     /// that completes at once, or on another thread) is seen by the running loop, so nothing recurses.
-    private func launchJobs() {
+    @inlinable
+    func launchJobs() {
         guard state.withLock({ $0.startLaunching() }) else { return }
         while true {
             let now = stopwatch.elapsed
@@ -312,7 +332,8 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
         }
     }
 
-    private func launch(_ launch: Machine.Launch) {
+    @inlinable
+    func launch(_ launch: Machine.Launch) {
         let id = launch.id
         let work = handler(launch.argument)
         work.addDependent(launch.dependent) { [self] result in finish(id, with: result) }
@@ -323,7 +344,8 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
 
     /// Job `id`'s work has ended: its slot frees, and its Deferred completes (unless a cancellation
     /// already rejected it).
-    private func finish(_ id: Int, with result: Result<Output, any Error>) {
+    @inlinable
+    func finish(_ id: Int, with result: Result<Output, any Error>) {
         let now = stopwatch.elapsed
         // `finish` (and the work it hands out) is released after unlocking.
         guard let finish = state.withLock({ $0.finish(id, with: result, at: now) }) else { return }
@@ -344,7 +366,8 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
 
 /// What the one canceller of a queue's job Deferreds calls: the queue, held weakly. A job Deferred
 /// cancelled after its queue is gone is rejected with `CancellationError`.
-private final class JobCancelTarget<Argument: Sendable, Output: Sendable>: Sendable {
+@usableFromInline
+final class JobCancelTarget<Argument: Sendable, Output: Sendable>: Sendable {
     struct Reference: Sendable {
         weak var queue: DeferredJobQueue<Argument, Output>?
     }

@@ -7,38 +7,48 @@
 /// A job is *pending* (in `heap` and `pending`) until it launches, then *underway* (in `underway`) until
 /// its work ends; only the end of its work frees its slot. A job's Deferred may complete earlier, when
 /// a cancellation withdraws the job from work that goes on for someone else.
+@usableFromInline
 struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
+    @usableFromInline
     typealias Job = DeferredJobQueue<Argument, Output>.Job
 
     // MARK: State
 
     /// A job the queue holds, pending or underway.
+    @usableFromInline
     struct Entry: Sendable {
-        var job: Job
+        @usableFromInline var job: Job
         /// The job's Deferred, which the queue completes.
-        let deferred: Deferred<Job>
-        var launchOrder: UInt64 = 0
+        @usableFromInline let deferred: Deferred<Job>
+        @usableFromInline var launchOrder: UInt64 = 0
         /// The handler's Deferred, once the handler has returned.
-        var work: Deferred<Output>?
+        @usableFromInline var work: Deferred<Output>?
         /// `cancel` came while the handler was being called: `attach` asks the queue to withdraw.
-        var cancelRequested = false
+        @usableFromInline var cancelRequested = false
+
+        @inlinable
+        init(job: Job, deferred: Deferred<Job>) {
+            self.job = job
+            self.deferred = deferred
+        }
     }
 
-    private(set) var width: Int
-    private(set) var isPaused = false
+    @usableFromInline var width: Int
+    @usableFromInline var isPaused = false
     /// The Deferred `stop()` returned, once it has been called.
-    private(set) var stopped: Deferred<[Job]>?
-    private var savedOnStop: [Job] = []
-    private var pending: [Int: Entry] = [:]
-    private var heap = JobHeap()
-    private var underway: [Int: Entry] = [:]
+    @usableFromInline var stopped: Deferred<[Job]>?
+    @usableFromInline var savedOnStop: [Job] = []
+    @usableFromInline var pending: [Int: Entry] = [:]
+    @usableFromInline var heap = JobHeap()
+    @usableFromInline var underway: [Int: Entry] = [:]
     /// The job id of each job Deferred (by its `dependentID`) while the job is pending or underway.
-    private var idsByDeferred: [UInt: Int] = [:]
-    private var nextSequence: UInt64 = 0
-    private var launchCount: UInt64 = 0
+    @usableFromInline var idsByDeferred: [UInt: Int] = [:]
+    @usableFromInline var nextSequence: UInt64 = 0
+    @usableFromInline var launchCount: UInt64 = 0
     /// A launch loop is running (on some thread); it will see every slot that frees up.
-    private var launching = false
+    @usableFromInline var launching = false
 
+    @inlinable
     init(width: Int) {
         self.width = width
     }
@@ -46,9 +56,11 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     // MARK: Reading
 
     /// The pending jobs, in the order they will start.
+    @inlinable
     func pendingJobs() -> [Job] { heap.orderedIDs().map { pending[$0]!.job } }
 
     /// The underway jobs, in the order they started.
+    @inlinable
     func underwayJobs() -> [Job] { underway.values.sorted { $0.launchOrder < $1.launchOrder }.map(\.job) }
 
     /// The number of heap entries (one per pending job).
@@ -56,6 +68,7 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
 
     // MARK: Putting
 
+    @usableFromInline
     enum PutAction {
         /// Queued: run the launch loop.
         case queued
@@ -64,11 +77,12 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     }
 
     /// Queues `job`, whose Deferred is `deferred`.
+    @inlinable
     mutating func put(_ job: Job, deferred: Deferred<Job>) -> PutAction {
         guard stopped == nil else {
             var ended = job
-            ended.stoppedAt = job.queuedAt
-            ended.result = .failure(DeferredJobQueueStoppedError())
+            ended._stoppedAt = job.queuedAt
+            ended._result = .failure(DeferredJobQueueStoppedError())
             return .rejectStopped(ended)
         }
         nextSequence += 1
@@ -81,12 +95,15 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     // MARK: Width and pausing
 
     /// Sets the width; the caller then runs the launch loop.
+    @inlinable
     mutating func setWidth(_ newWidth: Int) { width = newWidth }
 
     /// Launches nothing until `resume`.
+    @inlinable
     mutating func pause() { isPaused = true }
 
     /// Launches again, with `newWidth` if given; the caller then runs the launch loop.
+    @inlinable
     mutating func resume(width newWidth: Int?) {
         isPaused = false
         if let newWidth { width = newWidth }
@@ -95,13 +112,22 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     // MARK: Launching
 
     /// One job to launch: call the handler on `argument` and observe its work as `dependent`.
+    @usableFromInline
     struct Launch {
-        let id: Int
-        let argument: Argument
-        let dependent: UInt
+        @usableFromInline let id: Int
+        @usableFromInline let argument: Argument
+        @usableFromInline let dependent: UInt
+
+        @inlinable
+        init(id: Int, argument: Argument, dependent: UInt) {
+            self.id = id
+            self.argument = argument
+            self.dependent = dependent
+        }
     }
 
     /// Claims the launch loop; `false` if one is already running (it will launch what there is room for).
+    @inlinable
     mutating func startLaunching() -> Bool {
         if launching { return false }
         launching = true
@@ -110,13 +136,14 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
 
     /// The next job to launch at `now`, moved to underway; `nil` (and the loop released) when there is
     /// no room or nothing pending.
+    @inlinable
     mutating func nextLaunch(at now: Duration) -> Launch? {
         guard !isPaused, stopped == nil, underway.count < width, let next = heap.popFirst() else {
             launching = false
             return nil
         }
         var entry = pending.removeValue(forKey: next.id)!
-        entry.job.launchedAt = now
+        entry.job._launchedAt = now
         launchCount += 1
         entry.launchOrder = launchCount
         underway[next.id] = entry
@@ -125,6 +152,7 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
 
     /// Records the work the handler returned for job `id`. Returns `true` when a cancellation came while
     /// the handler ran: the queue must withdraw from the work now.
+    @inlinable
     mutating func attach(_ work: Deferred<Output>, toJob id: Int) -> Bool {
         // Work that completed at once has already ended the job.
         guard underway[id] != nil else { return false }
@@ -135,8 +163,10 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     // MARK: Cancelling
 
     /// The id of the job whose Deferred is `dependent`, if it is pending or underway.
+    @inlinable
     func jobID(of dependent: UInt) -> Int? { idsByDeferred[dependent] }
 
+    @usableFromInline
     enum CancelAction {
         /// The job has ended already (or never existed).
         case none
@@ -149,12 +179,13 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     }
 
     /// Cancels job `id` at `now`.
+    @inlinable
     mutating func cancel(_ id: Int, at now: Duration) -> CancelAction {
         if var entry = pending.removeValue(forKey: id) {
             heap.remove(id)
             idsByDeferred[entry.deferred.dependentID] = nil
-            entry.job.stoppedAt = now
-            entry.job.result = .failure(CancellationError())
+            entry.job._stoppedAt = now
+            entry.job._result = .failure(CancellationError())
             return .rejectPending(entry.deferred, entry.job)
         }
         guard underway[id] != nil, !underway[id]!.cancelRequested else { return .none }
@@ -166,42 +197,54 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     /// The job's observer was removed from its work without running (the work goes on for someone
     /// else, or its task is still ending): its Deferred is rejected with `CancellationError` now, while
     /// its slot stays taken until the work ends.
+    @inlinable
     func endEarly(_ id: Int, at now: Duration) -> (Deferred<Job>, Job)? {
         guard let entry = underway[id] else { return nil }
         var ended = entry.job
-        ended.stoppedAt = now
-        ended.result = .failure(CancellationError())
+        ended._stoppedAt = now
+        ended._result = .failure(CancellationError())
         return (entry.deferred, ended)
     }
 
     // MARK: Reprioritizing
 
     /// Gives pending job `id` a new priority; `false` if it is not pending.
+    @inlinable
     mutating func reprioritize(_ id: Int, to priority: Int) -> Bool {
         guard pending[id] != nil, heap.update(id, priority: priority) else { return false }
-        pending[id]!.job.priority = priority
+        pending[id]!.job._priority = priority
         return true
     }
 
     // MARK: Finishing
 
     /// What the queue does when a job's work has ended.
+    @usableFromInline
     struct Finish {
         /// Complete `deferred` with `job` (unless a cancellation rejected it already).
-        let deferred: Deferred<Job>
-        let job: Job
+        @usableFromInline let deferred: Deferred<Job>
+        @usableFromInline let job: Job
         /// The queue is stopped and this was the last underway job: resolve `stop()`'s Deferred.
-        let stopDone: (Deferred<[Job]>, [Job])?
+        @usableFromInline let stopDone: (Deferred<[Job]>, [Job])?
         /// Handed out to be released after unlocking.
-        let work: Deferred<Output>?
+        @usableFromInline let work: Deferred<Output>?
+
+        @inlinable
+        init(deferred: Deferred<Job>, job: Job, stopDone: (Deferred<[Job]>, [Job])?, work: Deferred<Output>?) {
+            self.deferred = deferred
+            self.job = job
+            self.stopDone = stopDone
+            self.work = work
+        }
     }
 
     /// Job `id`'s work ended at `now` with `result`: the slot frees. `nil` if it had ended already.
+    @inlinable
     mutating func finish(_ id: Int, with result: Result<Output, any Error>, at now: Duration) -> Finish? {
         guard var entry = underway.removeValue(forKey: id) else { return nil }
         idsByDeferred[entry.deferred.dependentID] = nil
-        entry.job.stoppedAt = now
-        entry.job.result = result
+        entry.job._stoppedAt = now
+        entry.job._result = result
         var stopDone: (Deferred<[Job]>, [Job])?
         if let stopped, underway.isEmpty { stopDone = (stopped, savedOnStop) }
         return Finish(deferred: entry.deferred, job: entry.job, stopDone: stopDone, work: entry.work)
@@ -209,6 +252,7 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
 
     // MARK: Stopping
 
+    @usableFromInline
     enum StopAction {
         /// `stop()` had been called: return its Deferred.
         case alreadyStopped(Deferred<[Job]>)
@@ -218,6 +262,7 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
     }
 
     /// Stops the queue at `now`: takes out every pending job. `makeDone` creates `stop()`'s Deferred.
+    @inlinable
     mutating func stop(at now: Duration, makeDone: () -> Deferred<[Job]>) -> StopAction {
         if let stopped { return .alreadyStopped(stopped) }
         let done = makeDone()
@@ -226,7 +271,7 @@ struct JobQueueStateMachine<Argument: Sendable, Output: Sendable>: Sendable {
         for next in heap.removeAll() {
             var entry = pending.removeValue(forKey: next.id)!
             idsByDeferred[entry.deferred.dependentID] = nil
-            entry.job.stoppedAt = now
+            entry.job._stoppedAt = now
             taken.append((entry.deferred, entry.job))
         }
         savedOnStop = taken.map(\.1)
