@@ -52,7 +52,7 @@ private func pendingObserveResolve() -> BenchCase {
             },
         ],
         targets: [
-            .time("floor (OneShotCell)", 1.5),
+            .time("floor (OneShotCell)", 1.8),  // issue 11
             .time("OpenCombine Future", 0.5),
             .allocations("NIO EventLoopPromise"),
         ])
@@ -108,7 +108,7 @@ private func pendingMemory() -> BenchCase {
                 }
             },
         ],
-        targets: [.bytes("NIO EventLoopPromise"), .allocations("NIO EventLoopPromise")])
+        targets: [.bytes("NIO EventLoopPromise", 1.2), .allocations("NIO EventLoopPromise")])  // issue 11: <= 96 B vs 80 B
 }
 
 // MARK: - Helpers
