@@ -62,6 +62,25 @@ struct ObserverTests {
         #expect(log.all == ["a observer start", "a observer end", "b observer"])
     }
 
+    @Test func thousandsOfCompletionsQueuedByObserversRunInOrderAsTheQueueIsCompacted() {
+        // Completions made inside an observer are queued; the loop drops its fired front every 1,024
+        // firings. Here many firings wait at each compaction (each one queues two more), so entries move.
+        let root = Deferred<Int>()
+        let count = 5_000
+        let deferreds = (0 ..< count).map { _ in Deferred<Int>() }
+        let log = Recorder<Int>()
+        for (index, d) in deferreds.enumerated() {
+            d.whenComplete { result in
+                log.append(result.successValue ?? -1)
+                // Each completion queues the next two, so the queue keeps growing while it drains.
+                for next in [2 * index + 1, 2 * index + 2] where next < count { deferreds[next].resolve(next) }
+            }
+        }
+        root.whenComplete { _ in deferreds[0].resolve(0) }
+        root.resolve(0)
+        #expect(log.all == Array(0 ..< count))
+    }
+
     @Test func everyObserverAndDerivedDeferredSeesTheSameResult() {
         let d = Deferred<Int>()
         let seen = Recorder<Int>()
