@@ -9,7 +9,7 @@
 /// recursing. If that waiter was cancelled after the machine picked it (`completeAsOwner` returns
 /// `false`), the token goes on to the next waiter (a loop, not recursion).
 final class TokenGate: Sendable {
-    let state: LockedState<TokenGateStateMachine<Deferred<Void>>>
+    let state: LockedState<TokenGateStateMachine<TokenWaiter>>
     /// The number of tokens.
     let limit: Int
     /// Names the owning type in precondition messages.
@@ -32,9 +32,7 @@ final class TokenGate: Sendable {
 
     func acquire(file: StaticString, line: UInt) -> Deferred<Void> {
         let waiter = state.withLock { machine in
-            machine.acquire { ticket in
-                Deferred<Void>(owned: DeferredCallSite(file, line)) { [weak self] _ in self?.withdraw(ticket: ticket) }
-            }
+            machine.acquire { ticket in TokenWaiter(gate: self, ticket: ticket, site: DeferredCallSite(file, line)) }
         }
         return waiter ?? granted
     }
@@ -103,5 +101,30 @@ final class TokenGate: Sendable {
         try await acquire(file: file, line: line).value
         defer { release() }
         return try await body()
+    }
+}
+
+// MARK: - TokenWaiter
+
+/// A waiting acquire: its own Deferred, which knows its gate and its ticket, so that its cancel action is
+/// one shared closure that captures nothing. A waiting acquire allocates this object and the Deferred's
+/// rare parts, where a Deferred with a capturing canceller allocated two closure contexts besides.
+final class TokenWaiter: Deferred<Void>, @unchecked Sendable {  // its own fields are immutable and Sendable
+    // Weak, so that a dropped lock is freed (its waiters are then abandoned; cancelling one rejects it).
+    weak let gate: TokenGate?
+    let ticket: UInt64
+
+    init(gate: TokenGate, ticket: UInt64, site: DeferredCallSite) {
+        self.gate = gate
+        self.ticket = ticket
+        super.init(owned: site, cancelAction: TokenWaiter.withdrawOnCancel)
+    }
+
+    /// The cancel action of every waiter: takes it out of its gate's line.
+    static var withdrawOnCancel: CancelAction {
+        .canceller { object in  // captures nothing: no allocation
+            let waiter = unsafeDowncast(object, to: TokenWaiter.self)
+            waiter.gate?.withdraw(ticket: waiter.ticket)
+        }
     }
 }

@@ -113,6 +113,21 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
         creationSite = site
     }
 
+    /// A pending library-owned Deferred whose `cancel()` runs `cancelAction`, a closure prepared by the
+    /// caller (typically one that captures nothing and finds what it needs on a subclass), so that no
+    /// per-Deferred closure context is allocated.
+    @inlinable
+    init(owned site: DeferredCallSite, cancelAction: CancelAction) {
+        flags = .libraryOwned
+        isDerived = false
+        dependentCount = 0
+        resultWords = (0, 0, 0)
+        observers = ObserverList()
+        upstream = .none
+        rare = DeferredRareParts(cancelAction: cancelAction)
+        creationSite = site
+    }
+
     /// A Deferred that is complete from the start.
     @inlinable
     init(completedWith result: Result<Value, any Error>, site: DeferredCallSite) {
