@@ -113,12 +113,12 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
         creationSite = site
     }
 
-    /// A pending library-owned Deferred whose `cancel()` runs `cancelAction`, a closure prepared by the
-    /// caller (typically one that captures nothing and finds what it needs on a subclass), so that no
-    /// per-Deferred closure context is allocated.
+    /// A pending library-owned Deferred whose `cancel()` runs `cancelAction`, prepared by the caller once
+    /// for many Deferreds (or capturing nothing, finding what it needs on a subclass), so that no
+    /// per-Deferred closure context is allocated. `completesAfterCancel` is as for `init(owned:…canceller:)`.
     @inlinable
-    init(owned site: DeferredCallSite, cancelAction: CancelAction) {
-        flags = .libraryOwned
+    init(owned site: DeferredCallSite, completesAfterCancel: Bool = false, cancelAction: CancelAction) {
+        flags = completesAfterCancel ? [.libraryOwned, .awaitsProducer] : .libraryOwned
         isDerived = false
         dependentCount = 0
         resultWords = (0, 0, 0)

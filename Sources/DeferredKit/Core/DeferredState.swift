@@ -114,7 +114,7 @@ final class DeferredRareParts {
 
 /// What `cancel()` runs for a Deferred that has no source.
 @usableFromInline
-enum CancelAction {
+enum CancelAction: Sendable {
     /// A user canceller, given the Deferred (type-erased, so that the record is not generic).
     case canceller(@Sendable (AnyObject) -> Void)
     /// Cancels the task that produces the result; the task then decides the result.

@@ -81,8 +81,8 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
     @usableFromInline let stopwatch: Stopwatch
     @usableFromInline let nextID = Atomic<Int>(0)
     @usableFromInline let state: LockedState<Machine>
-    /// The canceller of every job's Deferred: one closure for the queue, not one per job.
-    @usableFromInline let jobCanceller: @Sendable (Deferred<Job>) -> Void
+    /// The cancel action of every job's Deferred: one closure for the queue, not one per job.
+    @usableFromInline let jobCanceller: CancelAction
     @usableFromInline let cancelTarget: JobCancelTarget<Argument, Output>
 
     // MARK: Creating
@@ -103,7 +103,7 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
         state = LockedState(Machine(width: width))
         let target = JobCancelTarget<Argument, Output>()
         cancelTarget = target
-        jobCanceller = { job in target.cancel(job) }
+        jobCanceller = .canceller { job in target.cancel(unsafeDowncast(job, to: Deferred<Job>.self)) }
         target.queue.withLock { $0.queue = self }
     }
 
@@ -140,7 +140,7 @@ public final class DeferredJobQueue<Argument: Sendable, Output: Sendable>: Senda
         let now = stopwatch.elapsed
         let id = nextID.add(1, ordering: .relaxed).newValue
         // Owned; after a cancellation the queue completes it (from the work's final result, or at once).
-        let deferred = Deferred<Job>(owned: DeferredCallSite(file, line), completesAfterCancel: true, canceller: jobCanceller)
+        let deferred = Deferred<Job>(owned: DeferredCallSite(file, line), completesAfterCancel: true, cancelAction: jobCanceller)
         let job = Job(id: id, argument: argument, priority: priority, queuedAt: now)
         switch state.withLock({ $0.put(job, deferred: deferred) }) {
         case .queued:
