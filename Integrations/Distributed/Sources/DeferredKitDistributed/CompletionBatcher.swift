@@ -65,21 +65,7 @@ final class CompletionBatcher: Sendable {
     }
 
     private func send(_ entries: [Entry]) async -> Set<String> {
-        let document: String
-        do {
-            document = try JSONCoding.document(entries.map { entry -> [String: Any] in
-                var record: [String: Any] = ["id": entry.id, "fence": entry.fence]
-                if let failure = entry.failureJSON {
-                    record["failure"] = try JSONCoding.fragment(failure)
-                } else {
-                    record["output"] = try JSONCoding.fragment(entry.outputJSON ?? "null")
-                }
-                return record
-            })
-        } catch {
-            store.logger.error("dk cannot encode completions: \(error)")
-            return []
-        }
+        let document = JSONCoding.completionDocument(entries)
         let clock = ContinuousClock()
         let start = clock.now
         var delay = Duration.milliseconds(20)

@@ -206,21 +206,11 @@ public final class DistributedWorker: Service, Sendable {
         }
         let accepted: Bool
         if session.isOpen {
-            accepted = (try? await session.finish(completionJSON: Self.completionDocument(entry))) ?? false
+            accepted = (try? await session.finish(completionJSON: JSONCoding.completionDocument([entry]))) ?? false
         } else {
             accepted = await completions.complete(entry)
         }
         counters.withLockedValue { accepted ? ($0.completed += 1) : ($0.fencedOut += 1) }
-    }
-
-    static func completionDocument(_ entry: CompletionBatcher.Entry) throws -> String {
-        var record: [String: Any] = ["id": entry.id, "fence": entry.fence]
-        if let failure = entry.failureJSON {
-            record["failure"] = try JSONCoding.fragment(failure)
-        } else {
-            record["output"] = try JSONCoding.fragment(entry.outputJSON ?? "null")
-        }
-        return try JSONCoding.document([record])
     }
 
     // MARK: Heartbeat
@@ -233,7 +223,7 @@ public final class DistributedWorker: Service, Sendable {
             }
             guard !held.isEmpty else { continue }
             do {
-                let document = try JSONCoding.document(held.map { ["id": $0.id, "fence": $0.fence] as [String: Any] })
+                let document = JSONCoding.heartbeatDocument(held)
                 let client = store.client, logger = store.logger
                 let kept = try await withTimeLimit(.seconds(10)) {
                     let rows = try await client.query("SELECT dk_heartbeat(\(document)::jsonb)", logger: logger)

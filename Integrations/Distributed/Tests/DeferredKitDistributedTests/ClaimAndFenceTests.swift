@@ -31,6 +31,34 @@ struct ClaimAndFenceTests {
         }
     }
 
+    @Test func aClaimOverSeveralHandlersTakesTheOldestFirstAndLeavesTheRestClaimable() async throws {
+        try await withStore { store, _ in
+            try await store.submit { g in
+                for i in 0..<4 {
+                    _ = try g.call(Noop.self, id: "n\(i)", input: i)
+                    _ = try g.call(Stamp.self, id: "s\(i)", input: 0)
+                }
+            }
+            // Interleave the two handlers in time: s0 oldest, then n0, s1, n1, …
+            try await store.client.query(
+                """
+                UPDATE dk_promise SET run_after = now() - interval '1 hour'
+                    + (substr(id, 2)::integer * 2 + CASE WHEN id LIKE 'n%' THEN 1 ELSE 0 END) * interval '1 second'
+                """)
+            func claim(_ limit: Int) async throws -> [String] {
+                let rows = try await store.client.query(
+                    "SELECT id FROM dk_claim(ARRAY['fixtures.noop.v1', 'fixtures.stamp.v1'], 'w', \(limit))")
+                var ids: [String] = []
+                for try await id in rows.decode(String.self) { ids.append(id) }
+                return ids.sorted()
+            }
+            #expect(try await claim(3) == ["n0", "s0", "s1"], "the three oldest, across both handlers")
+            // The claim locked up to 3 rows per handler; those it did not take are free again.
+            #expect(try await claim(10) == ["n1", "n2", "n3", "s2", "s3"])
+            #expect(try await claim(10) == [])
+        }
+    }
+
     @Test func aCompletionWithAStaleFenceChangesNothing() async throws {
         try await withStore { store, _ in
             try await store.submit { g in _ = try g.call(Noop.self, id: "fenced", input: 1) }
