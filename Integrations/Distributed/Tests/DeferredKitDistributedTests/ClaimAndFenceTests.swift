@@ -47,7 +47,7 @@ struct ClaimAndFenceTests {
                 """)
             func claim(_ limit: Int) async throws -> [String] {
                 let rows = try await store.client.query(
-                    "SELECT id FROM dk_claim(ARRAY['fixtures.noop.v1', 'fixtures.stamp.v1'], 'w', \(limit))")
+                    "SELECT id FROM dk_claim(ARRAY['fixtures.noop.v1', 'fixtures.stamp.v1'], 'w', \(limit)::integer)")
                 var ids: [String] = []
                 for try await id in rows.decode(String.self) { ids.append(id) }
                 return ids.sorted()
