@@ -1,5 +1,6 @@
 // dk-bench: how fast plain distributed promises go, against pgbench on the same server in the same run.
 //
+//   swift build -c release --product dk-worker   # dk-bench starts the dk-worker built beside it
 //   Scripts/with-postgres swift run -c release dk-bench [--promises 20000] [--batch 32] [--steps 200]
 //
 // 1. Throughput floor. N `Noop` promises are inserted (not ready), then made ready in one statement;
