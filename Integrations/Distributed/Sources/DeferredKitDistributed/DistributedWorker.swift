@@ -131,13 +131,12 @@ public final class DistributedWorker: Service, Sendable {
                     continue
                 }
                 for claim in claims {
-                    group.addTask {
-                        await self.execute(claim)
-                        self.slots.release()
-                    }
+                    group.addTask { await self.execute(claim) }   // releases its slot when the attempt is over
                 }
             }
         }
+        // The attempts' tasks are over; some completions may still be on their way.
+        await completions.drain()
     }
 
     // MARK: Claiming
@@ -172,8 +171,13 @@ public final class DistributedWorker: Service, Sendable {
 
     // MARK: Running one attempt
 
+    /// Runs one attempt and completes it; its slot is released when the attempt is over (for a batched
+    /// completion, by the batcher once the batch's statement returned).
     private func execute(_ claim: Claim) async {
-        guard let handler = handlers[claim.handler] else { return }   // dk_claim returns only our names
+        guard let handler = handlers[claim.handler] else {   // dk_claim returns only our names
+            slots.release()
+            return
+        }
         let session = TransactionSession(settings: store.settings, logger: store.logger)
         let context = DistributedContext(promiseID: claim.id, attempt: claim.attempt, logger: store.logger,
                                          session: session)
@@ -192,6 +196,7 @@ public final class DistributedWorker: Service, Sendable {
             // Lost: the fence moved on. Stopping: the failure may be the shutdown's; let the lease expire.
             await session.abandon()
             if lost { counters.withLockedValue { $0.lost += 1 } }
+            slots.release()
             return
         }
         var entry = CompletionBatcher.Entry(id: claim.id, fence: claim.fence)
@@ -204,23 +209,17 @@ public final class DistributedWorker: Service, Sendable {
             if failure.promise == nil { failure.promise = claim.id }
             entry.failureJSON = (try? JSONCoding.encode(failure)) ?? #"{"kind":"failed","message":"unencodable"}"#
         }
-        let accepted: Bool
         if session.isOpen {
-            accepted = (try? await session.finish(completionJSON: Self.completionDocument(entry))) ?? false
+            let accepted = (try? await session.finish(completionJSON: JSONCoding.completionDocument([entry]))) ?? false
+            completed(accepted: accepted)
         } else {
-            accepted = await completions.complete(entry)
+            completions.submit(entry) { accepted in self.completed(accepted: accepted) }
         }
-        counters.withLockedValue { accepted ? ($0.completed += 1) : ($0.fencedOut += 1) }
     }
 
-    static func completionDocument(_ entry: CompletionBatcher.Entry) throws -> String {
-        var record: [String: Any] = ["id": entry.id, "fence": entry.fence]
-        if let failure = entry.failureJSON {
-            record["failure"] = try JSONCoding.fragment(failure)
-        } else {
-            record["output"] = try JSONCoding.fragment(entry.outputJSON ?? "null")
-        }
-        return try JSONCoding.document([record])
+    private func completed(accepted: Bool) {
+        counters.withLockedValue { accepted ? ($0.completed += 1) : ($0.fencedOut += 1) }
+        slots.release()
     }
 
     // MARK: Heartbeat
@@ -233,7 +232,7 @@ public final class DistributedWorker: Service, Sendable {
             }
             guard !held.isEmpty else { continue }
             do {
-                let document = try JSONCoding.document(held.map { ["id": $0.id, "fence": $0.fence] as [String: Any] })
+                let document = JSONCoding.heartbeatDocument(held)
                 let client = store.client, logger = store.logger
                 let kept = try await withTimeLimit(.seconds(10)) {
                     let rows = try await client.query("SELECT dk_heartbeat(\(document)::jsonb)", logger: logger)

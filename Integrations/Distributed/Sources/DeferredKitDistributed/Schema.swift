@@ -42,7 +42,11 @@ enum Schema {
             settled_at      timestamptz
         )
         """,
-        "CREATE INDEX IF NOT EXISTS dk_promise_ready ON dk_promise (handler, run_after) WHERE state = 'ready'",
+        // The claim's order within one handler. `id` is in it because promises made ready together share
+        // `run_after`: without it every claim sorted all ready rows of its handlers (an index on
+        // (handler, run_after) alone, which earlier versions made, invites that plan, hence the drop).
+        "DROP INDEX IF EXISTS dk_promise_ready",
+        "CREATE INDEX IF NOT EXISTS dk_promise_claim ON dk_promise (handler, run_after, id) WHERE state = 'ready'",
         "CREATE INDEX IF NOT EXISTS dk_promise_leases ON dk_promise (lease_until) WHERE state = 'running'",
         """
         CREATE INDEX IF NOT EXISTS dk_promise_deadlines ON dk_promise (deadline)
@@ -226,18 +230,27 @@ enum Schema {
         END $$
         """,
 
-        // Claims up to p_limit ready promises for these handlers: SKIP LOCKED so concurrent workers never
-        // wait for one another, a new fence and a lease per attempt.
+        // Claims up to p_limit ready promises for these handlers, oldest `run_after` first: SKIP LOCKED so
+        // concurrent workers never wait for one another, a new fence and a lease per attempt. Each handler's
+        // first p_limit rows come from the `dk_promise_claim` index in order (no sort of the ready rows,
+        // whatever the statistics say), then the oldest p_limit of those are taken. Rows locked but not
+        // taken (when several handlers have ready rows) are skipped by other claims only until this
+        // statement commits.
         """
         CREATE OR REPLACE FUNCTION dk_claim(p_handlers text[], p_worker text, p_limit integer)
         RETURNS TABLE (id text, handler text, input text, fence bigint, attempt integer, lease_seconds float8)
         LANGUAGE sql AS $$
             WITH picked AS (
-                SELECT p.id FROM dk_promise p
-                WHERE p.state = 'ready' AND p.handler = ANY (p_handlers) AND p.run_after <= now()
-                ORDER BY p.run_after, p.id
+                SELECT c.id FROM unnest(p_handlers) AS h(name)
+                CROSS JOIN LATERAL (
+                    SELECT p.id, p.run_after FROM dk_promise p
+                    WHERE p.state = 'ready' AND p.handler = h.name AND p.run_after <= now()
+                    ORDER BY p.run_after, p.id
+                    LIMIT p_limit
+                    FOR UPDATE SKIP LOCKED
+                ) AS c
+                ORDER BY c.run_after, c.id
                 LIMIT p_limit
-                FOR UPDATE SKIP LOCKED
             )
             UPDATE dk_promise p
                 SET state = 'running', attempt = p.attempt + 1, fence = p.fence + 1, worker = p_worker,

@@ -31,6 +31,34 @@ struct ClaimAndFenceTests {
         }
     }
 
+    @Test func aClaimOverSeveralHandlersTakesTheOldestFirstAndLeavesTheRestClaimable() async throws {
+        try await withStore { store, _ in
+            try await store.submit { g in
+                for i in 0..<4 {
+                    _ = try g.call(Noop.self, id: "n\(i)", input: i)
+                    _ = try g.call(Stamp.self, id: "s\(i)", input: 0)
+                }
+            }
+            // Interleave the two handlers in time: s0 oldest, then n0, s1, n1, …
+            try await store.client.query(
+                """
+                UPDATE dk_promise SET run_after = now() - interval '1 hour'
+                    + (substr(id, 2)::integer * 2 + CASE WHEN id LIKE 'n%' THEN 1 ELSE 0 END) * interval '1 second'
+                """)
+            func claim(_ limit: Int) async throws -> [String] {
+                let rows = try await store.client.query(
+                    "SELECT id FROM dk_claim(ARRAY['fixtures.noop.v1', 'fixtures.stamp.v1'], 'w', \(limit)::integer)")
+                var ids: [String] = []
+                for try await id in rows.decode(String.self) { ids.append(id) }
+                return ids.sorted()
+            }
+            #expect(try await claim(3) == ["n0", "s0", "s1"], "the three oldest, across both handlers")
+            // The claim locked up to 3 rows per handler; those it did not take are free again.
+            #expect(try await claim(10) == ["n1", "n2", "n3", "s2", "s3"])
+            #expect(try await claim(10) == [])
+        }
+    }
+
     @Test func aCompletionWithAStaleFenceChangesNothing() async throws {
         try await withStore { store, _ in
             try await store.submit { g in _ = try g.call(Noop.self, id: "fenced", input: 1) }
@@ -53,15 +81,17 @@ struct ClaimAndFenceTests {
 
     @Test func aLostAttemptsTransactionRollsBackAndTheRetryWritesTheOnlyEffect() async throws {
         try await withStore { store, _ in
-            // The zombie never heartbeats (60 s), so its 300 ms lease expires mid-run and the promise is
+            // The zombie never heartbeats (60 s), so its 1 s lease expires mid-run and the promise is
             // retried by the healthy worker (the zombie's only slot is taken by its own sleeping attempt); the
             // zombie then finishes and tries to complete.
             let zombie = localWorker(store, name: "zombie", concurrency: 1, heartbeat: .seconds(60))
             let healthy = localWorker(store, name: "healthy")
             let sweeper = DistributedSweeper(store: store, interval: .milliseconds(50))
             let nap = try await store.submit { g in
-                try g.call(Sleeper.self, id: "nap", input: Nap(milliseconds: 1500, tag: "slept"),
-                           options: .init(lease: .milliseconds(300), maxAttempts: 3, backoff: .milliseconds(10)))
+                // The healthy worker heartbeats every 200 ms: a 1 s lease leaves it a margin even under
+                // ThreadSanitizer (with 300 ms it lost its lease there too, and the promise ran out of attempts).
+                try g.call(Sleeper.self, id: "nap", input: Nap(milliseconds: 2500, tag: "slept"),
+                           options: .init(lease: .seconds(1), maxAttempts: 3, backoff: .milliseconds(10)))
             }
             try await withServices([zombie, sweeper]) {
                 try await eventually("the zombie holds the promise") { try await store.snapshot("nap")?.worker == "zombie" }
@@ -80,7 +110,7 @@ struct ClaimAndFenceTests {
         try await withStore { store, _ in
             try await store.submit { g in
                 _ = try g.call(Noop.self, id: "doomed", input: 1,
-                               options: .init(lease: .milliseconds(100), maxAttempts: 2, backoff: .milliseconds(300)))
+                               options: .init(lease: .milliseconds(100), maxAttempts: 2, backoff: .seconds(10)))
             }
             func claim() async throws -> Int {
                 try await store.count("SELECT count(*)::integer FROM dk_claim(ARRAY['fixtures.noop.v1'], 'dies', 1)")
@@ -94,7 +124,8 @@ struct ClaimAndFenceTests {
             #expect(try await store.snapshot("doomed")?.state == .ready)
             #expect(try await claim() == 0, "not claimable during the backoff")
             #expect(try await store.count(
-                "SELECT count(*)::integer FROM dk_promise WHERE id = 'doomed' AND run_after > now() + interval '200 milliseconds'") == 1)
+                "SELECT count(*)::integer FROM dk_promise WHERE id = 'doomed' AND run_after > now() + interval '5 seconds'") == 1,
+                "the 10 s backoff (a wide margin: under ThreadSanitizer 100 ms could pass between the sweep and this check)")
             try await store.client.query("UPDATE dk_promise SET run_after = now() WHERE id = 'doomed'")
             #expect(try await claim() == 1)
             try await expireAndSweep()
