@@ -1,10 +1,11 @@
 // MARK: - Links: derived Deferreds that are their own observers
 
-// A `map` or `flatMap` link is the most common Deferred there is. Built from a closure, a link costs two
-// allocations besides the weak reference to its source: the derived Deferred, and the observer closure's
-// context (which holds the derived Deferred and the transform). A link object carries its transform and
-// is registered on its source as `Observer.link` with a function that captures nothing, so the derived
-// Deferred is the only allocation — as in swift-nio, where a future's callback is the next promise.
+// A `map` or `flatMap` link is the most common Deferred there is. Built from a closure, a link would cost
+// two allocations: the derived Deferred, and the observer closure's context (which holds the derived
+// Deferred and the transform). A link object carries its transform and is registered on its source as
+// `Observer.link` with a function that captures nothing, so the link is the only allocation — as in
+// swift-nio, where a future's callback is the next promise. (Its reference back to a source that is itself
+// derived is strong, so no weak-reference side table is allocated either: see `DeferredUpstream`.)
 //
 // A link drops its transform as soon as it has received its source's result, as the observer closure
 // used to be dropped with the source's observer list: a transform may capture other Deferreds (a
