@@ -120,8 +120,7 @@ final class FiringLoop {
     func runQueue() {
         var index = 0
         while index < queue.count {
-            let next = queue[index]
-            queue[index] = nil  // drop our reference as soon as it has fired
+            let next = queue[index].take()  // moved out: the slot no longer holds it once it has fired
             index += 1
             if let next { next.drain(next.deferred) }
             // A chain queues one firing per link as it goes: drop the fired front now and then, so the

@@ -91,7 +91,7 @@ struct ObserverList<Value: Sendable>: Sendable {
     /// Takes every observer out, leaving the list empty.
     @inlinable
     mutating func takeAll() -> ObserverList<Value> {
-        let taken = self
+        let taken = consume self  // moved out: no retain and release of what it holds
         self = ObserverList()
         return taken
     }
