@@ -34,20 +34,28 @@ extension DeferredUpstream {
     /// after the lock (its deinit may run user code). A weak reference releases nothing.
     @inlinable
     mutating func markCompleted(at site: DeferredCallSite) -> (any CancelNode)? {
-        var held: (any CancelNode)?
-        if case .derivedSource(let node) = self { held = node }
-        self = .completed(at: site)
-        return held
+        switch consume self {  // moved out: no retain and release of the source
+        case .derivedSource(let node):
+            self = .completed(at: site)
+            return node
+        case .none, .source, .completed:
+            self = .completed(at: site)
+            return nil
+        }
     }
 
     /// Points the Deferred at the inner Deferred of a `flatMap` hand-off, and hands back the source held
     /// strongly before, to be released after the lock.
     @inlinable
     mutating func follow(_ inner: any CancelNode, innerIsDerived: Bool) -> (any CancelNode)? {
-        var held: (any CancelNode)?
-        if case .derivedSource(let node) = self { held = node }
-        self = .waiting(on: inner, sourceIsDerived: innerIsDerived)
-        return held
+        switch consume self {
+        case .derivedSource(let node):
+            self = .waiting(on: inner, sourceIsDerived: innerIsDerived)
+            return node
+        case .none, .source, .completed:
+            self = .waiting(on: inner, sourceIsDerived: innerIsDerived)
+            return nil
+        }
     }
 
     /// The node this Deferred waits on, if it waits on one that still exists.
