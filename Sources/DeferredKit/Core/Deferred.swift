@@ -93,38 +93,27 @@ public class Deferred<Value: Sendable>: @unchecked Sendable {
     /// from its source's); otherwise a canceller that does not complete it is followed by a rejection
     /// with `CancellationError`.
     @inlinable
-    init(
+    convenience init(
         owned site: DeferredCallSite, completesAfterCancel: Bool = false,
         canceller: (@Sendable (Deferred<Value>) -> Void)? = nil
     ) {
-        flags = completesAfterCancel ? [.libraryOwned, .awaitsProducer] : .libraryOwned
-        isDerived = false
-        dependentCount = 0
-        resultWords = (0, 0, 0)
-        observers = ObserverList()
-        upstream = .none
-        if let canceller {
-            rare = DeferredRareParts(cancelAction: .canceller { object in
-                canceller(unsafeDowncast(object, to: Deferred<Value>.self))
-            })
-        } else {
-            rare = nil
-        }
-        creationSite = site
+        // Kept type-erased so that the record is not generic (see `DeferredRareParts`).
+        self.init(owned: site, completesAfterCancel: completesAfterCancel, cancelAction: canceller.map { canceller in
+            .canceller { object in canceller(unsafeDowncast(object, to: Deferred<Value>.self)) }
+        })
     }
 
-    /// A pending library-owned Deferred whose `cancel()` runs `cancelAction`, prepared by the caller once
-    /// for many Deferreds (or capturing nothing, finding what it needs on a subclass), so that no
-    /// per-Deferred closure context is allocated. `completesAfterCancel` is as for `init(owned:…canceller:)`.
+    /// The same, with the cancel action prepared by the caller: once for many Deferreds, or capturing
+    /// nothing and finding what it needs on a subclass, so that no per-Deferred closure is allocated.
     @inlinable
-    init(owned site: DeferredCallSite, completesAfterCancel: Bool = false, cancelAction: CancelAction) {
+    init(owned site: DeferredCallSite, completesAfterCancel: Bool = false, cancelAction: CancelAction?) {
         flags = completesAfterCancel ? [.libraryOwned, .awaitsProducer] : .libraryOwned
         isDerived = false
         dependentCount = 0
         resultWords = (0, 0, 0)
         observers = ObserverList()
         upstream = .none
-        rare = DeferredRareParts(cancelAction: cancelAction)
+        rare = cancelAction.map { DeferredRareParts(cancelAction: $0) }
         creationSite = site
     }
 

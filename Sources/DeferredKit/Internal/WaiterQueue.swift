@@ -76,7 +76,6 @@ struct WaiterQueue<Element> {
 
     @inlinable
     mutating func compact() {
-        if head == 0 { return }  // nothing popped since the last compaction (an empty queue stays as it is)
         if head == slots.count {
             base += UInt64(head)
             head = 0
